@@ -1,0 +1,3 @@
+from q2api.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,22 @@
+"""What `q2api up` prints once the stack is ready: where things are and how to make a first call."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from q2api.supervisor import Supervisor
+
+
+async def welcome(supervisor: Supervisor) -> None:
+    url = supervisor.edge_url
+    lines = [
+        "",
+        f"  q2api is up at {url}",
+        f"    Anthropic Messages:       {url}/v1/messages",
+        f"    OpenAI Chat Completions:  {url}/v1/chat/completions",
+        f"    Console:                  {url}/console/" + ("" if supervisor.settings.enable_console else " (disabled: ENABLE_CONSOLE=false)"),
+        f"    Claude Code:              ANTHROPIC_BASE_URL={url} claude",
+        "",
+    ]
+    supervisor.banner_lines = lines

@@ -1,0 +1,1 @@
+"""refresher service."""

@@ -1,0 +1,1 @@
+"""Redis: key names (`keys`), Lua scripts (`scripts/`) and their Python wrappers."""

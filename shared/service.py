@@ -1,0 +1,199 @@
+"""What every q2api service has in common: app skeleton, health, metrics, request ids, running.
+
+A service module provides `create_app(settings) -> web.Application` built on `create_service_app`, and
+a `__main__` that calls `run_service`. Resources are opened and closed in `app.cleanup_ctx`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import re
+import socket
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import redis.asyncio as aioredis
+from aiohttp import web
+
+from shared.logs import REQUEST_ID, configure_logging
+from shared.metrics import REGISTRY
+from shared.redis.client import redis_client
+from shared.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("q2api.service")
+
+SETTINGS = web.AppKey("settings", Settings)
+SERVICE_NAME = web.AppKey("service_name", str)
+REDIS = web.AppKey("redis", aioredis.Redis)
+READINESS = web.AppKey("readiness", dict)  # name -> async check that raises when not ready
+REQUEST_ID_KEY = web.RequestKey("request_id", str)
+
+REQUEST_ID_HEADER = "x-request-id"
+_VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
+
+http_requests = REGISTRY.counter("q2api_http_requests_total", "HTTP requests answered", ("service", "status"))
+
+
+def new_request_id() -> str:
+    return "req_" + uuid.uuid4().hex
+
+
+def request_id_of(request: web.Request) -> str:
+    """The request id edge assigned (or the client sent, if well-formed)."""
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    return incoming if _VALID_REQUEST_ID.match(incoming) else new_request_id()
+
+
+@web.middleware
+async def request_context(request: web.Request, handler: Callable[[web.Request], Awaitable[web.StreamResponse]]):
+    request_id = request_id_of(request)
+    request[REQUEST_ID_KEY] = request_id
+    token = REQUEST_ID.set(request_id)
+    started = time.perf_counter()
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except web.HTTPException as exc:
+        status = exc.status
+        raise
+    finally:
+        REQUEST_ID.reset(token)
+        http_requests.inc(request.app[SERVICE_NAME], str(status))
+        if request.path not in ("/healthz", "/readyz", "/metrics"):
+            log.info(
+                "%s %s %s",
+                request.method,
+                request.path,
+                status,
+                extra={"request_id": request_id, "status": status, "ms": round((time.perf_counter() - started) * 1000, 2)},
+            )
+
+
+async def _stamp_request_id(request: web.Request, response: web.StreamResponse) -> None:
+    # Runs for streamed and plain responses alike, before headers go out.
+    request_id = request.get(REQUEST_ID_KEY)
+    if request_id:
+        response.headers[REQUEST_ID_HEADER] = request_id
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok", "service": request.app[SERVICE_NAME]})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    checks: dict[str, str] = {}
+    ready = True
+    for name, check in request.app[READINESS].items():
+        try:
+            await asyncio.wait_for(check(), timeout=2.0)
+            checks[name] = "ok"
+        except Exception as exc:  # a readiness probe reports, it does not raise
+            ready = False
+            checks[name] = f"{type(exc).__name__}: {exc}"[:300]
+    body = {"status": "ready" if ready else "not ready", "service": request.app[SERVICE_NAME], "checks": checks}
+    return web.json_response(body, status=200 if ready else 503)
+
+
+async def metrics(request: web.Request) -> web.Response:
+    return web.Response(text=REGISTRY.render(), content_type="text/plain", charset="utf-8",
+                        headers={"x-prometheus-format": "0.0.4"})
+
+
+def create_service_app(settings: Settings, service: str, *, client_max_size: int | None = None) -> web.Application:
+    """The skeleton every service starts from: /healthz, /readyz, /metrics and request ids."""
+    app = web.Application(
+        middlewares=[request_context],
+        client_max_size=client_max_size or settings.max_body_bytes,
+        handler_args={"max_field_size": 65536},
+    )
+    app[SETTINGS] = settings
+    app[SERVICE_NAME] = service
+    app[READINESS] = {}
+    app.on_response_prepare.append(_stamp_request_id)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics)
+    return app
+
+
+def use_redis(app: web.Application) -> None:
+    """Open the process's Redis client for the app's lifetime and make readiness depend on it."""
+
+    async def redis_context(app: web.Application) -> AsyncIterator[None]:
+        client = redis_client(app[SETTINGS], service=app[SERVICE_NAME])
+        app[REDIS] = client
+        yield
+        await client.aclose()
+
+    async def redis_ready() -> None:
+        await app[REDIS].ping()
+
+    app.cleanup_ctx.append(redis_context)
+    app[READINESS]["redis"] = redis_ready
+
+
+def advertised_host(bind_host: str, settings: Settings) -> str:
+    """The host name other services use to reach a service bound to `bind_host`."""
+    if settings.advertise_host:
+        return settings.advertise_host
+    if bind_host in ("0.0.0.0", "::", ""):
+        return socket.gethostname()
+    return bind_host
+
+
+def run_service(
+    service: str,
+    create_app: Callable[[Settings], web.Application],
+    *,
+    default_host: Callable[[Settings], str],
+    default_port: Callable[[Settings], int],
+    argv: list[str] | None = None,
+) -> None:
+    """`python -m services.<name> [--host H] [--port P]`: parse settings, log JSON, serve until SIGTERM."""
+    parser = argparse.ArgumentParser(prog=f"python -m services.{service}")
+    parser.add_argument("--host", help="address to listen on")
+    parser.add_argument("--port", type=int, help="port to listen on")
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"{service}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(service, settings.log_level)
+    host = args.host or default_host(settings)
+    port = args.port if args.port is not None else default_port(settings)
+    try:
+        app = create_app(settings)
+    except SettingsError as exc:
+        print(f"{service}: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+
+    async def announce(app: web.Application) -> None:
+        log.info("%s listening on http://%s:%s", service, host, port, extra={"host": host, "port": port})
+
+    app.on_startup.append(announce)
+    loop = _new_event_loop()
+    web.run_app(
+        app,
+        host=host,
+        port=port,
+        shutdown_timeout=settings.shutdown_timeout,
+        access_log=None,
+        print=None,
+        handle_signals=True,
+        loop=loop,
+    )
+
+
+def _new_event_loop() -> asyncio.AbstractEventLoop:
+    try:
+        import uvloop
+    except ImportError:  # pragma: no cover - uvloop is a dependency on Linux/macOS
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
