@@ -108,7 +108,7 @@ def _url_parser(*schemes: str, allow_empty: bool = False, placeholder: bool = Fa
         if parts.scheme not in schemes or not parts.netloc:
             raise ValueError("expected a URL starting with " + " or ".join(f"{s}://" for s in schemes))
         if "{" in probe or "}" in probe:
-            raise ValueError("the only placeholder accepted is {region}")
+            raise ValueError("the only placeholder accepted is {region}" if placeholder else "placeholders are not accepted here")
         return value
 
     return parse
