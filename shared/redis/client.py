@@ -6,6 +6,23 @@ import redis.asyncio as aioredis
 
 from shared.settings import Settings, SettingsError
 
+# Enough for hundreds of concurrent requests: commands are short, so callers queue for a connection
+# (BlockingConnectionPool) instead of failing when all are busy.
+MAX_CONNECTIONS = 64
+
+
+def connect_redis(url: str, *, name: str = "q2api", max_connections: int = MAX_CONNECTIONS) -> aioredis.Redis:
+    pool = aioredis.BlockingConnectionPool.from_url(
+        url,
+        decode_responses=True,
+        max_connections=max_connections,
+        timeout=10,
+        health_check_interval=30,
+        socket_keepalive=True,
+        client_name=name,
+    )
+    return aioredis.Redis(connection_pool=pool)
+
 
 def redis_client(settings: Settings, *, service: str) -> aioredis.Redis:
     """A client for `REDIS_URL` (string replies), or a clear error when the setting is missing."""
@@ -14,10 +31,4 @@ def redis_client(settings: Settings, *, service: str) -> aioredis.Redis:
             f"REDIS_URL is empty: {service} needs a Redis to run on its own "
             "(for example REDIS_URL=redis://127.0.0.1:6379/0); `q2api up` starts a private one for you"
         )
-    return aioredis.from_url(
-        settings.redis_url,
-        decode_responses=True,
-        health_check_interval=30,
-        socket_keepalive=True,
-        client_name=f"q2api-{service}",
-    )
+    return connect_redis(settings.redis_url, name=f"q2api-{service}")
