@@ -234,9 +234,10 @@ class Supervisor:
         refresher_port = self._port("REFRESHER_PORT", settings.refresher_port)
         base["ACCOUNTS_PORT"] = str(accounts_port)
         base["REFRESHER_PORT"] = str(refresher_port)
-        base.setdefault("ACCOUNTS_URL", "")
         if not settings.accounts_url:
             base["ACCOUNTS_URL"] = f"http://{settings.service_host}:{accounts_port}"
+        if not settings.refresher_url:
+            base["REFRESHER_URL"] = f"http://{settings.service_host}:{refresher_port}"
 
         py = sys.executable
         internal = settings.service_host

@@ -31,6 +31,7 @@ SERVICE_NAME = web.AppKey("service_name", str)
 REDIS = web.AppKey("redis", aioredis.Redis)
 READINESS = web.AppKey("readiness", dict)  # name -> async check that raises when not ready
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
+LISTEN = web.AppKey("listen", tuple)  # (host, port) the service was started on, when run_service started it
 
 REQUEST_ID_HEADER = "x-request-id"
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
@@ -173,6 +174,7 @@ def run_service(
     except SettingsError as exc:
         print(f"{service}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    app[LISTEN] = (host, port)
 
     async def announce(app: web.Application) -> None:
         log.info("%s listening on http://%s:%s", service, host, port, extra={"host": host, "port": port})
@@ -187,6 +189,7 @@ def run_service(
         access_log=None,
         print=None,
         handle_signals=True,
+        handler_cancellation=True,
         loop=loop,
     )
 

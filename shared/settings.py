@@ -173,6 +173,9 @@ class Settings:
     accounts_url: str = setting(
         "ACCOUNTS_URL", "", "Base URL edge uses to reach accounts; empty means http://SERVICE_HOST:ACCOUNTS_PORT.", _url_parser("http", "https", allow_empty=True), group="Serving"
     )
+    refresher_url: str = setting(
+        "REFRESHER_URL", "", "Base URL accounts uses to reach the refresher; empty means http://SERVICE_HOST:REFRESHER_PORT.", _url_parser("http", "https", allow_empty=True), group="Serving"
+    )
     advertise_host: str = setting(
         "ADVERTISE_HOST", "", "Host name a translator registers for edge to reach it; empty means its bind address (or the machine's host name when bound to 0.0.0.0).", group="Serving"
     )
@@ -228,6 +231,32 @@ class Settings:
         "HTTP_PROXY", "", "Proxy for every upstream call (accounts may set their own).", _url_parser("http", "https", "socks5", allow_empty=True), group="Upstreams"
     )
 
+    upstream_connect_timeout: float = setting(
+        "UPSTREAM_CONNECT_TIMEOUT", "10", "Seconds to connect to an upstream.", _float_parser(0.1), group="Upstreams"
+    )
+    upstream_first_byte_timeout: float = setting(
+        "UPSTREAM_FIRST_BYTE_TIMEOUT", "120", "Seconds an upstream may take to start answering.", _float_parser(0.1), group="Upstreams"
+    )
+    upstream_idle_timeout: float = setting(
+        "UPSTREAM_IDLE_TIMEOUT", "300", "Seconds an upstream stream may stay silent before it is treated as broken.", _float_parser(0.1), group="Upstreams"
+    )
+
+    refresh_lead_time: float = setting(
+        "REFRESH_LEAD_TIME", "300", "Seconds before expiry an access token is refreshed (jittered so a large pool does not refresh at once).", _float_parser(0), group="Upstreams"
+    )
+    aws_start_url: str = setting(
+        "AWS_START_URL", "https://view.awsapps.com/start", "Start URL for Builder ID device login (IAM Identity Center logins pass their own).", _url_parser("http", "https"), group="Upstreams"
+    )
+    google_oauth_client_id: str = setting(
+        "GOOGLE_OAUTH_CLIENT_ID", "", "OAuth client id for Gemini Code Assist logins (q2api ships none; create one in Google Cloud).", group="Upstreams"
+    )
+    google_oauth_client_secret: str = setting(
+        "GOOGLE_OAUTH_CLIENT_SECRET", "", "OAuth client secret for Gemini Code Assist logins.", group="Upstreams", secret=True
+    )
+    google_oauth_authorize_url: str = setting(
+        "GOOGLE_OAUTH_AUTHORIZE_URL", "https://accounts.google.com/o/oauth2/v2/auth", "Google's consent page for Gemini Code Assist logins.", _url_parser("http", "https"), group="Upstreams"
+    )
+
     # -- accounts pool
     max_error_count: int = setting(
         "MAX_ERROR_COUNT", "100", "Consecutive upstream errors after which an account is disabled (seed semantics).", _int_parser(1), group="Pool"
@@ -244,12 +273,44 @@ class Settings:
     )
     lazy_account_pool_order_desc: bool = setting("LAZY_ACCOUNT_POOL_ORDER_DESC", "false", "Descending lazy-pool order.", _parse_bool, group="Pool")
 
+    pool_strategy: str = setting(
+        "POOL_STRATEGY", "random", "How an account is picked: random (seed default), round_robin or least_inflight. LAZY_ACCOUNT_POOL_ENABLED overrides it with the seed's lazy pool.", _choice_parser("random", "round_robin", "least_inflight"), group="Pool"
+    )
+    account_max_concurrency: int = setting(
+        "ACCOUNT_MAX_CONCURRENCY", "8", "Concurrent requests per account when the account sets none.", _int_parser(1), group="Pool"
+    )
+    lease_ttl: float = setting(
+        "LEASE_TTL", "120", "Seconds a lease lives without a heartbeat; a crashed holder's lease is reaped after it.", _float_parser(5), group="Pool"
+    )
+    session_affinity_ttl: float = setting(
+        "SESSION_AFFINITY_TTL", "3600", "Seconds a client session (x-claude-code-session-id or x-session-id) sticks to its account; 0 turns affinity off.", _float_parser(0), group="Pool"
+    )
+    cooldown_base: float = setting(
+        "COOLDOWN_BASE", "2", "First cooldown (s) of a throttled account that got no Retry-After; doubles per repeat.", _float_parser(0.1), group="Pool"
+    )
+    cooldown_max: float = setting("COOLDOWN_MAX", "300", "Longest cooldown (s) without a Retry-After.", _float_parser(1), group="Pool")
+    failover_attempts: int = setting(
+        "FAILOVER_ATTEMPTS", "3", "Accounts tried for one request before the client sees the error.", _int_parser(1, 20), group="Pool"
+    )
+    failover_max_wait: float = setting(
+        "FAILOVER_MAX_WAIT", "15", "Longest total time (s) edge spends failing over before answering.", _float_parser(0), group="Pool"
+    )
+
     # -- translation
     token_count_multiplier: float = setting(
         "TOKEN_COUNT_MULTIPLIER", "1.0", "Calibration factor applied to counted input tokens (seed behaviour); output tokens are never scaled.", _float_parser(0.01, 100), group="Translation"
     )
     model_map: tuple[tuple[str, str], ...] = setting(
         "MODEL_MAP", "", "Extra client-model → upstream-model pairs checked before the built-in table, e.g. `claude-opus-4-1=claude-opus-4.5`.", _parse_model_map, group="Translation"
+    )
+    context_window: int = setting(
+        "CONTEXT_WINDOW", "200000", "Largest counted input (tokens) sent upstream; above it the client gets `prompt is too long` without an upstream call.", _int_parser(1000), group="Translation"
+    )
+    default_max_tokens: int = setting(
+        "DEFAULT_MAX_TOKENS", "8192", "max_tokens for OpenAI requests that set none.", _int_parser(1), group="Translation"
+    )
+    amazonq_origin: str = setting(
+        "AMAZONQ_ORIGIN", "KIRO_CLI", "`origin` sent on Amazon Q user messages (seed q2api: KIRO_CLI; the Q CLI sends CLI).", group="Translation"
     )
     eventstream_max_frame_bytes: int = setting(
         "EVENTSTREAM_MAX_FRAME_BYTES", "16777216", "Largest upstream event-stream frame accepted before it is rejected as corrupt.", _int_parser(1024), group="Translation"
@@ -258,6 +319,10 @@ class Settings:
     @property
     def accounts_base_url(self) -> str:
         return self.accounts_url or f"http://{self.service_host}:{self.accounts_port}"
+
+    @property
+    def refresher_base_url(self) -> str:
+        return self.refresher_url or f"http://{self.service_host}:{self.refresher_port}"
 
 
 def _fields() -> tuple[dataclasses.Field, ...]:

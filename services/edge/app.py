@@ -1,14 +1,62 @@
-"""edge: Public API: /v1/messages, /v1/messages/count_tokens, /v1/chat/completions, /v1/models; client auth, admission and lease, relay to a translator."""
+"""edge: the public API — client auth, admission and lease in one Redis call, relay to a translator,
+failover before the first byte — plus the admin API and console forwarded to accounts."""
 
 from __future__ import annotations
 
+import logging
+from collections.abc import AsyncIterator
+
+import aiohttp
 from aiohttp import web
 
-from shared.service import create_service_app, use_redis
-from shared.settings import Settings
+from services.edge.admin_proxy import ADMIN_BASE, ADMIN_SESSION, add_admin_proxy
+from services.edge.auth import ClientAuthenticator
+from services.edge.relay import EdgeContext
+from services.edge.routes import AUTH, EDGE, MODELS, add_public_routes
+from services.edge.translators import TranslatorPicker
+from shared.models import ModelTable
+from shared.redis.pool import AccountPool, policy_from_settings
+from shared.service import READINESS, REDIS, SETTINGS, create_service_app, use_redis
+from shared.settings import Settings, SettingsError
+
+log = logging.getLogger("q2api.edge")
 
 
 def create_app(settings: Settings) -> web.Application:
+    if not settings.internal_token:
+        raise SettingsError("INTERNAL_TOKEN is empty: edge must present it to the translators")
     app = create_service_app(settings, "edge")
     use_redis(app)
+    app.cleanup_ctx.append(_context)
+    add_public_routes(app)
+    if settings.enable_console:
+        add_admin_proxy(app)
     return app
+
+
+async def _context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    redis = app[REDIS]
+    # Keep-alive connections to the translators; no total timeout (streams last minutes).
+    session = aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60),
+        timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
+        auto_decompress=False,
+    )
+    picker = TranslatorPicker(redis)
+    await picker.start()
+    app[EDGE] = EdgeContext(settings=settings, pool=AccountPool(redis, policy_from_settings(settings)),
+                            picker=picker, session=session)
+    app[AUTH] = ClientAuthenticator(redis, settings.openai_keys)
+    app[MODELS] = ModelTable(settings.model_map, settings.context_window)
+    app[ADMIN_SESSION] = session
+    app[ADMIN_BASE] = settings.accounts_base_url
+
+    async def translators_ready() -> None:
+        if not picker.entries:
+            raise RuntimeError("no live translator registered")
+
+    app[READINESS]["translators"] = translators_ready
+    yield
+    await picker.stop()
+    await session.close()

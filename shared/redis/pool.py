@@ -177,3 +177,17 @@ class AccountPool:
 
     async def account_state(self, account_id: str) -> dict[str, str]:
         return await self.redis.hgetall(keys.account(account_id))
+
+
+def policy_from_settings(settings) -> PoolPolicy:
+    """The pool policy the operator configured (shared.settings.Settings)."""
+    strategy = "lazy" if settings.lazy_account_pool_enabled else settings.pool_strategy
+    return PoolPolicy(
+        strategy=strategy,
+        lease_ttl=settings.lease_ttl,
+        lazy_size=settings.lazy_account_pool_size,
+        session_ttl=settings.session_affinity_ttl,
+        max_error_count=settings.max_error_count,
+        backoff_base=settings.cooldown_base,
+        backoff_max=settings.cooldown_max,
+    )

@@ -15,10 +15,15 @@ local current = tonumber(redis.call('HGET', acct, 'version') or '-1')
 if current > version then return 0 end
 local fields = {}
 local provider = nil
+local current_status = redis.call('HGET', acct, 'status')
 for i = 5, #ARGV, 2 do
-  fields[#fields + 1] = ARGV[i]
-  fields[#fields + 1] = ARGV[i + 1]
-  if ARGV[i] == 'provider' then provider = ARGV[i + 1] end
+  local name, value = ARGV[i], ARGV[i + 1]
+  -- a cooldown lives in Redis only: the store's "active" does not end it early
+  if not (name == 'status' and value == 'active' and current_status == 'cooling') then
+    fields[#fields + 1] = name
+    fields[#fields + 1] = value
+  end
+  if name == 'provider' then provider = value end
 end
 redis.call('HSET', acct, 'version', ARGV[2], unpack(fields))
 if redis.call('HEXISTS', acct, 'inflight') == 0 then redis.call('HSET', acct, 'inflight', 0) end
