@@ -234,9 +234,9 @@ def plan_answer(view: PromptView, attempt: int = 1) -> Plan:
     steps.extend(tool_calls)
 
     if "midstream_error" in flags:
-        steps = steps[:3] + [MidstreamError()]
+        steps = [*steps[:3], MidstreamError()]
     elif "truncate_stream" in flags:
-        steps = steps[:3] + [Truncate()]
+        steps = [*steps[:3], Truncate()]
     elif "max_tokens" in flags:
         steps.append(OutputLimit())
     return Plan(tuple(steps), pacing)
