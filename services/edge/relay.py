@@ -8,7 +8,6 @@ its dialect — never a stream that looks complete.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from dataclasses import dataclass
@@ -204,7 +203,7 @@ async def _send(request: web.Request, ctx: EdgeContext, call: ClientCall, url: s
                 headers: dict[str, str]) -> web.StreamResponse | Verdict:
     try:
         upstream = await ctx.session.post(url + TRANSLATE_PATH, data=call.body, headers=headers)
-    except (aiohttp.ClientConnectionError, asyncio.TimeoutError) as exc:
+    except (TimeoutError, aiohttp.ClientConnectionError) as exc:
         raise _Unreachable(str(exc)) from exc
     try:
         verdict = upstream.headers.get(HEADER_VERDICT)
@@ -237,7 +236,7 @@ async def _relay(request: web.Request, call: ClientCall, upstream: aiohttp.Clien
     try:
         async for chunk in upstream.content.iter_any():
             await response.write(chunk)
-    except (aiohttp.ClientPayloadError, aiohttp.ClientConnectionError, asyncio.TimeoutError):
+    except (TimeoutError, aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
         # The translator went away mid-stream: say so inside the stream.
         log.warning("translator stream broke mid-answer")
         await response.write(call.dialect.error_event(

@@ -215,7 +215,14 @@ async def _collect(dialect: TranslatorDialect, client: ClientRequest, answer: An
         answers_total.inc(dialect.name, failure.outcome)
         verdict = failure.outcome if failure.outcome in ("throttled", "upstream_error") else "upstream_error"
         return _verdict_response(Verdict(verdict, failure.message, retry_after=failure.retry_after))
-    body = dialect.collect(client, events, message_id=message_id, model=model, created=created)
+    try:
+        body = dialect.collect(client, events, message_id=message_id, model=model, created=created)
+    except Exception as exc:  # the events did not form a complete answer: nothing was sent, so fail over
+        message = f"the upstream answer was incomplete ({exc})"
+        await keeper.release("upstream_error", reason=message, input_tokens=answer.input_tokens,
+                             output_tokens=answer.output_tokens)
+        answers_total.inc(dialect.name, "upstream_error")
+        return _verdict_response(Verdict("upstream_error", message))
     await keeper.release("success", input_tokens=answer.input_tokens, output_tokens=answer.output_tokens)
     answers_total.inc(dialect.name, "success")
     return web.Response(body=body, content_type="application/json", headers={HEADER_VERDICT: VERDICT_OK})

@@ -9,8 +9,8 @@ import orjson
 
 from services.translator.dialects.base import DIALECTS, ClientRequest
 from services.translator.q_to_anthropic import collect_message
-from shared.settings import Settings
 from shared.dialects import DIALECTS as CLIENT_DIALECTS
+from shared.settings import Settings
 from shared.wire.anthropic_sse import anthropic_event
 
 

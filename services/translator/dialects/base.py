@@ -10,9 +10,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from shared.settings import Settings
 from shared.dialects import ClientDialect
 from shared.schemas import anthropic
+from shared.settings import Settings
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class ClientRequest:
     model: str  # as the client named it
     stream: bool
     include_usage: bool = False  # OpenAI stream_options.include_usage
+    legacy_functions: bool = False  # OpenAI legacy `functions` API: answer with function_call
 
 
 class StreamWriter(Protocol):

@@ -10,9 +10,9 @@ import orjson
 from services.translator.anthropic_to_openai import AnthropicToOpenAI, collect_completion
 from services.translator.dialects.base import DIALECTS, ClientRequest
 from services.translator.errors import ConversionError
-from services.translator.openai_to_anthropic import build_anthropic_request
-from shared.settings import Settings
+from services.translator.openai_to_anthropic import build_anthropic_request, uses_legacy_functions
 from shared.dialects import DIALECTS as CLIENT_DIALECTS
+from shared.settings import Settings
 from shared.wire.openai_sse import OPENAI_DONE, openai_chunk
 
 
@@ -50,15 +50,16 @@ class OpenAIChat:
         converted = build_anthropic_request(request, default_max_tokens=settings.default_max_tokens)
         include_usage = bool(request.stream_options and request.stream_options.include_usage)
         return ClientRequest(anthropic=converted, model=request.model, stream=bool(request.stream),
-                             include_usage=include_usage)
+                             include_usage=include_usage, legacy_functions=uses_legacy_functions(request))
 
     def stream_writer(self, request: ClientRequest, *, message_id: str, model: str, created: int) -> OpenAIStreamWriter:
         machine = AnthropicToOpenAI(completion_id=_completion_id(message_id), created=created, model=model,
-                                    include_usage=request.include_usage)
+                                    include_usage=request.include_usage, legacy_functions=request.legacy_functions)
         return OpenAIStreamWriter(machine)
 
     def collect(self, request: ClientRequest, events: Iterable[dict], *, message_id: str, model: str, created: int) -> bytes:
-        return orjson.dumps(collect_completion(events, completion_id=_completion_id(message_id), created=created, model=model))
+        return orjson.dumps(collect_completion(events, completion_id=_completion_id(message_id), created=created,
+                                               model=model, legacy_functions=request.legacy_functions))
 
     def count_tokens_body(self, input_tokens: int) -> bytes:
         raise ConversionError("the OpenAI API has no token counting endpoint", status=404, error_type="not_found_error")

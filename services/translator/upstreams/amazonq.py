@@ -18,7 +18,7 @@ import msgspec
 
 from services.translator.anthropic_to_q import build_q_request
 from services.translator.q_to_anthropic import QToAnthropic
-from services.translator.upstreams.amazonq_errors import classify_q_refusal, outcome_of_exception
+from services.translator.upstreams.amazonq_errors import classify_q_refusal, outcome_of_failure
 from services.translator.upstreams.base import AnswerFailure, UpstreamCall, register_upstream
 from shared.internal import Verdict
 from shared.wire.eventstream import EventStreamError
@@ -42,13 +42,11 @@ def endpoint_url(template: str, region: str) -> str:
 class QAnswer:
     """A started Amazon Q answer, read frame by frame as the client reads."""
 
-    def __init__(self, response: aiohttp.ClientResponse, decoder: QEventDecoder, machine: QToAnthropic,
-                 input_tokens: int) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, decoder: QEventDecoder, machine: QToAnthropic) -> None:
         self.response = response
         self.decoder = decoder
         self.machine = machine
         self.first_events: list[dict] = []
-        self._input_tokens = input_tokens
         self._failure: AnswerFailure | None = None
         self._ended = False
         self.frames = 0
@@ -69,7 +67,7 @@ class QAnswer:
 
     @property
     def input_tokens(self) -> int:
-        return self._input_tokens
+        return self.machine.input_tokens
 
     # -- reading
 
@@ -91,12 +89,20 @@ class QAnswer:
         """Close the answer when the machine is done (limit reached, or an exception frame arrived)."""
         failure = self.machine.failure
         if failure is not None:
-            outcome, error_type = outcome_of_exception(failure.exception_type, failure.reason)
-            message = f"Amazon Q reported {failure.exception_type} after the answer started: {failure.message}. The answer is incomplete."
-            return events + self._fail(outcome, error_type, message)
+            error_type, message = failure.anthropic_error()
+            return events + self._fail(outcome_of_failure(failure), error_type, message)
         if self.machine.done:
-            self._ended = True
-            return events + self.machine.finish()
+            return events + self._finish()
+        return events
+
+    def _finish(self) -> list[dict]:
+        """End a clean answer; the machine may still refuse (e.g. a tool call cut before its stop)."""
+        self._ended = True
+        events = self.machine.finish()
+        failure = self.machine.failure
+        if failure is not None and self._failure is None:
+            error_type, message = failure.anthropic_error()
+            self._failure = AnswerFailure(outcome_of_failure(failure), error_type, message)
         return events
 
     async def read_first(self) -> None:
@@ -127,7 +133,7 @@ class QAnswer:
                                        f"the connection to Amazon Q ended inside a frame ({exc}); the answer is incomplete")
         if not self.decoder_saw_frames():
             return events + self._fail("upstream_error", "api_error", "Amazon Q returned an empty answer")
-        return events + self.machine.finish()
+        return events + self._finish()
 
     async def next_events(self) -> list[dict] | None:
         if self._ended:
@@ -207,7 +213,7 @@ class AmazonQ:
             thinking=conversion.thinking,
             client_tool_name=conversion.tool_names.client_name,
         )
-        answer = QAnswer(response, QEventDecoder(settings.eventstream_max_frame_bytes), machine, call.input_tokens)
+        answer = QAnswer(response, QEventDecoder(settings.eventstream_max_frame_bytes), machine)
         start_events = machine.start()
         try:
             async with asyncio.timeout(settings.upstream_first_byte_timeout):

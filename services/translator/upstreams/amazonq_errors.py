@@ -64,8 +64,8 @@ def classify_q_refusal(status: int, body: bytes, headers: Mapping[str, str]) -> 
     return Verdict("upstream_error", described, retry_after=retry_after, upstream_status=status)
 
 
-def outcome_of_exception(exception_type: str, reason: str | None) -> tuple[str, str]:
-    """A mid-stream exception frame → (release outcome, Anthropic error type for the client)."""
-    if exception_type == "ThrottlingException" or reason == "INSUFFICIENT_MODEL_CAPACITY":
-        return "throttled", "overloaded_error"
-    return "upstream_error", "api_error"
+def outcome_of_failure(failure) -> str:
+    """A failure after the answer started (services.translator.q_failures.QFailure) → release outcome.
+
+    Throttling and capacity cool the account down; anything else counts as an upstream error."""
+    return "throttled" if failure.error_type in ("overloaded_error", "rate_limit_error") else "upstream_error"
