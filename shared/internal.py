@@ -55,7 +55,7 @@ class Verdict(msgspec.Struct, omit_defaults=True):
     retry_after: float = 0.0
     upstream_status: int = 0
     client_status: int = 0  # for bad_request / client_error: the status to show the client
-    client_body: msgspec.Raw | None = None  # …and the body, in the client's dialect
+    client_body: msgspec.Raw | msgspec.UnsetType = msgspec.UNSET  # …and the body, in the client's dialect
 
 
 lease_encoder = msgspec.json.Encoder()

@@ -63,6 +63,9 @@ async def request_context(request: web.Request, handler: Callable[[web.Request],
     except web.HTTPException as exc:
         status = exc.status
         raise
+    except asyncio.CancelledError:
+        status = 499  # the client went away (nginx's convention)
+        raise
     finally:
         REQUEST_ID.reset(token)
         http_requests.inc(request.app[SERVICE_NAME], str(status))

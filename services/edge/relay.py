@@ -141,7 +141,7 @@ async def serve(request: web.Request, ctx: EdgeContext, call: ClientCall) -> web
         log.info("failing over after %s: %s", result.verdict, result.message,
                  extra={"attempt": attempt + 1, "account": outcome.account_id})
     assert last is not None
-    if last.verdict in ("client_error", "bad_request") and last.client_body is not None:
+    if last.verdict in ("client_error", "bad_request") and last.client_body is not msgspec.UNSET:
         return _client_body_response(call, last)
     return _verdict_response(call, last)
 
@@ -263,7 +263,7 @@ async def _count_tokens(request: web.Request, ctx: EdgeContext, call: ClientCall
             ctx.picker.mark_down(translator.url)
             continue
         if isinstance(result, Verdict):
-            if result.client_body is not None:
+            if result.client_body is not msgspec.UNSET:
                 return _client_body_response(call, result)
             return _verdict_response(call, result)
         return result

@@ -188,8 +188,17 @@ def split_text(text: str, pieces: int) -> list[str]:
     return [p for p in out if p] or [text]
 
 
+def _last_said(text: str) -> str:
+    """The user's own words: the last paragraph that is neither a directive nor a gateway hint."""
+    for paragraph in reversed(re.split(r"\n\s*\n", text)):
+        said = strip_directives(paragraph)
+        if said and parse_tool_choice(said) is None and not asks_for_thinking(said):
+            return said
+    return ""
+
+
 def default_reply(view: PromptView) -> str:
-    said = strip_directives(view.newest_user_text)
+    said = _last_said(view.newest_user_text)
     if view.tool_results:
         quoted = " ".join(view.tool_results[-1].split())[:80]
         return f"The tool returned: «{quoted}». That settles it — {_FLAVOUR}."

@@ -7,6 +7,7 @@ the simulator's control API.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 import signal
@@ -21,6 +22,12 @@ from redis_support import RedisServer
 
 from q2api.supervisor import free_port
 from shared.demo import simulator_endpoints
+
+# 1x1 PNG
+PIXEL = base64.b64encode(bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6300010000000500010d0a2db40000000049454e44ae426082"
+)).decode()
 
 ADMIN_PASSWORD = "e2e-admin-password-" + secrets.token_hex(4)
 

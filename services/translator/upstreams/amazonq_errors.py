@@ -33,7 +33,8 @@ def classify_q_refusal(status: int, body: bytes, headers: Mapping[str, str]) -> 
     reason = (error.reason if error else None) or ""
     text = f"{name} {message} {reason}"
     retry_after = retry_after_of(headers)
-    described = f"Amazon Q answered {status} {name}: {message}".strip().rstrip(":")
+    label = f"{name} ({reason})" if reason else name
+    described = f"Amazon Q answered {status} {label}: {message}".strip().rstrip(":")
 
     if "Input is too long." in message or reason == "CONTENT_LENGTH_EXCEEDS_THRESHOLD":
         return Verdict("bad_request", "prompt is too long for the model's context window (Amazon Q: Input is too long.); "
