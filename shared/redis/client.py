@@ -17,6 +17,11 @@ def connect_redis(url: str, *, name: str = "q2api", max_connections: int = MAX_C
         decode_responses=True,
         max_connections=max_connections,
         timeout=10,
+        # No per-command socket timeout: redis-py wraps each write in asyncio.wait_for when one is set, and
+        # on Python 3.11 wait_for can swallow a cancellation (CPython gh-86296), so a cancelled request
+        # (client gone) would keep running. Dead connections are found by keepalive and health checks.
+        socket_timeout=None,
+        socket_connect_timeout=5,
         health_check_interval=30,
         socket_keepalive=True,
         client_name=name,
