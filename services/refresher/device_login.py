@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import msgspec
 from redis.exceptions import RedisError
 
-from services.refresher import keys, metrics
+from services.refresher import metrics
 from services.refresher.background import stop_tasks
 from services.refresher.context import RefresherContext
 from services.refresher.errors import TokenError
@@ -30,6 +30,7 @@ from services.refresher.lock import redis_lock, release_quietly, still_held, try
 from services.refresher.oidc import DEFAULT_REGION
 from services.refresher.schedule import RefreshSchedule
 from services.refresher.tokens import TokenGrant
+from shared.redis import keys
 from shared.store import Account, ConflictError
 
 log = logging.getLogger("q2api.refresher.login")

@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from services.refresher import keys, metrics
+from services.refresher import metrics
 from services.refresher.code_assist import CodeAssistSetup, SetupError
 from services.refresher.context import RefresherContext
 from services.refresher.device_login import LoginError
@@ -22,6 +22,7 @@ from services.refresher.google_oauth import authorization_url, email_of, new_cod
 from services.refresher.http import proxy_for
 from services.refresher.schedule import RefreshSchedule
 from services.refresher.tokens import expiry_of
+from shared.redis import keys
 
 NO_CLIENT = ("GOOGLE_OAUTH_CLIENT_ID is not set: q2api ships no third-party client secret. Create an OAuth client "
              "(type Desktop app) in Google Cloud, then set GOOGLE_OAUTH_CLIENT_ID and GOOGLE_OAUTH_CLIENT_SECRET")

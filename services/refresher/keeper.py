@@ -29,13 +29,14 @@ from typing import Literal
 
 from redis.exceptions import RedisError
 
-from services.refresher import keys, metrics
+from services.refresher import metrics
 from services.refresher.background import stop_tasks
 from services.refresher.context import RefresherContext
 from services.refresher.errors import TokenError
 from services.refresher.lock import redis_lock, release_quietly, try_acquire
 from services.refresher.schedule import RefreshSchedule, missing_credentials, serving
 from services.refresher.tokens import TokenGrant
+from shared.redis import keys
 from shared.store import Account, AccountSecrets, NotFoundError
 
 log = logging.getLogger("q2api.refresher")

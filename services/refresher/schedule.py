@@ -16,9 +16,9 @@ from collections.abc import Iterable
 
 import redis.asyncio as aioredis
 
-from services.refresher import keys
 from services.refresher.policy import RefresherPolicy
 from services.refresher.tokens import jwt_expiry, jwt_issued_at, refresh_due
+from shared.redis import keys
 from shared.redis.account_sync import pool_score
 from shared.settings import Settings
 from shared.store import Account, AccountSecrets, Store

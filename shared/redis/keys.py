@@ -52,3 +52,28 @@ def key_tpm(key_id: str, minute: int) -> str:
 def translator_key(translator_id: str) -> str:
     """Heartbeat of one translator (expires when it stops beating)."""
     return f"{PREFIX}translator:{translator_id}"
+
+# -- refresher: token refresh and login flows
+REFRESH_BACKOFF = PREFIX + "refresh:backoff"  # hash: account id -> consecutive transient failures
+REFRESH_REBUILD = PREFIX + "refresh:rebuild"  # string (PX): one replica rebuilds the schedule per interval
+DEVICE_LOGINS_PENDING = PREFIX + "login:aws:pending"  # sorted set: auth id -> deadline
+
+
+def refresh_lock(account_id: str) -> str:
+    """One refresh of the account at a time (string with the holder's token, PX)."""
+    return f"{PREFIX}refresh:lock:{account_id}"
+
+
+def device_login(auth_id: str) -> str:
+    """One device-code login (hash, TTL; secrets sealed with the credentials key)."""
+    return f"{PREFIX}login:aws:{auth_id}"
+
+
+def device_login_poller(auth_id: str) -> str:
+    """The replica polling that login's CreateToken (string, PX)."""
+    return f"{PREFIX}login:aws:{auth_id}:poller"
+
+
+def google_login(state: str) -> str:
+    """One Google OAuth login (hash, TTL; PKCE verifier sealed)."""
+    return f"{PREFIX}login:google:{state}"

@@ -10,9 +10,9 @@ from dataclasses import replace
 from conftest import FAST
 from refresher_support import AUTH, wait_until
 
-from services.refresher import keys
 from services.refresher.app import CONTEXT
 from services.refresher.oidc import DEVICE_CODE_GRANT
+from shared.redis import keys
 from shared.redis.pool import Lease
 
 

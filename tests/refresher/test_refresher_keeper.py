@@ -9,8 +9,8 @@ from dataclasses import replace
 from conftest import FAST
 from refresher_support import seed_amazonq_account, wait_until
 
-from services.refresher import keys
 from services.refresher.metrics import invalidated
+from shared.redis import keys
 from shared.redis import keys as shared_keys
 from shared.redis.pool import Lease
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from conftest import FAST
 from refresher_support import AUTH, seed_amazonq_account
 
-from services.refresher import keys
+from shared.redis import keys
 
 
 async def _refresh(http, server, account_id: str, headers=AUTH):

@@ -11,9 +11,9 @@ from aiohttp import web
 from conftest import FAST
 from refresher_support import seed_amazonq_account, wait_until
 
-from services.refresher import keys
 from services.refresher.routes import KEEPER
 from services.refresher.tokens import jwt_expiry
+from shared.redis import keys
 from shared.redis import keys as shared_keys
 from shared.redis.pool import Lease
 
