@@ -161,7 +161,7 @@ class Supervisor:
             process.send_signal(signal.SIGTERM)
         try:
             await asyncio.wait_for(process.wait(), timeout=timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
             await process.wait()
@@ -229,6 +229,11 @@ class Supervisor:
             base["DATABASE_URL"] = f"sqlite:///{self.data_dir / 'q2api.sqlite3'}"
         if not settings.internal_token:
             base["INTERNAL_TOKEN"] = secrets.token_urlsafe(32)
+        from shared.admin_password import prepare_admin_password
+
+        # before the children start, so exactly one process generates (and we print) the password
+        self.generated_admin_password = await prepare_admin_password(
+            settings, database_url=base["DATABASE_URL"], data_dir=self.data_dir)
 
         accounts_port = self._port("ACCOUNTS_PORT", settings.accounts_port)
         refresher_port = self._port("REFRESHER_PORT", settings.refresher_port)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from shared.admin_password import admin_password_notice
+
 if TYPE_CHECKING:
     from q2api.supervisor import Supervisor
 
@@ -19,4 +21,6 @@ async def welcome(supervisor: Supervisor) -> None:
         f"    Claude Code:              ANTHROPIC_BASE_URL={url} claude",
         "",
     ]
+    if getattr(supervisor, "generated_admin_password", None):
+        lines[-1:-1] = [f"  {admin_password_notice(supervisor.generated_admin_password)}"]
     supervisor.banner_lines = lines

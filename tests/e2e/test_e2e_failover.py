@@ -198,3 +198,29 @@ def test_a_burst_of_random_faults_leaves_no_lease_behind(fresh):
         return (requests - before[0]) - (errors - before[1]) == outcomes["ok"] and (requests, errors)
 
     wait_until(usage_matches, timeout=15, interval=0.5)
+
+
+def test_an_expired_token_fails_over_and_the_refresher_brings_the_account_back(fresh):
+    stack = fresh
+    expiring, user = stack.add_amazonq_account("expiring")
+    stack.add_amazonq_account("steady")
+    stack.sim("POST", f"/_sim/aws/users/{user['userId']}/expire_access_tokens", json={})
+    admin_key = stack.create_api_key(name="admin", is_admin=True)
+    client = anthropic.Anthropic(base_url=stack.edge_url, api_key=admin_key, max_retries=0)
+
+    # Pinned to the account whose token the upstream now rejects: it cannot serve until refreshed…
+    for i in range(6):
+        message = client.messages.create(model=MODEL, max_tokens=100, messages=[{"role": "user", "content": f"x{i}"}])
+        assert message.stop_reason == "end_turn", "unpinned requests fail over to the steady account"
+
+    # …and the refresher renews it on demand, after which it serves again.
+    def serves_pinned():
+        try:
+            client.messages.create(model=MODEL, max_tokens=50, messages=[{"role": "user", "content": "pinned"}],
+                                   extra_headers={"x-account-id": expiring["id"]})
+            return True
+        except anthropic.APIStatusError:
+            return False
+
+    wait_until(serves_pinned, timeout=20, interval=0.5)
+    assert account_view(stack, expiring["id"])["status"] == "active"
