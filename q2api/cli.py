@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from shared.settings import SettingsError, load_settings, settings_markdown
@@ -25,6 +26,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     try:
         overrides = {"port": args.port} if getattr(args, "port", None) else {}
+        if getattr(args, "demo", False) and "DATA_DIR" not in os.environ:
+            overrides["data_dir"] = "./data/demo"  # a demo never touches the real store
         settings = load_settings(**overrides)
     except SettingsError as exc:
         print(f"q2api: {exc}", file=sys.stderr)

@@ -17,10 +17,15 @@ async def welcome(supervisor: Supervisor) -> None:
         f"  q2api is up at {url}",
         f"    Anthropic Messages:       {url}/v1/messages",
         f"    OpenAI Chat Completions:  {url}/v1/chat/completions",
-        f"    Console:                  {url}/console/" + ("" if supervisor.settings.enable_console else " (disabled: ENABLE_CONSOLE=false)"),
+        f"    Admin API:                {url}/admin/api  (log in: POST {url}/api/login {{\"password\": …}})"
+        if supervisor.settings.enable_console else "    Admin API:                disabled (ENABLE_CONSOLE=false)",
         f"    Claude Code:              ANTHROPIC_BASE_URL={url} claude",
         "",
     ]
+    if supervisor.demo:
+        from q2api.demo import seed_demo
+
+        lines[-1:-1] = await seed_demo(supervisor)
     if getattr(supervisor, "generated_admin_password", None):
         lines[-1:-1] = [f"  {admin_password_notice(supervisor.generated_admin_password)}"]
     supervisor.banner_lines = lines
