@@ -153,14 +153,14 @@ class Supervisor:
             child.restarts += 1
             await self._spawn(child)
 
-    async def _stop_child(self, child: Child, timeout: float) -> None:
+    async def _stop_child(self, child: Child, grace: float) -> None:
         process = child.process
         if process is None or process.returncode is not None:
             return
         with contextlib.suppress(ProcessLookupError):
             process.send_signal(signal.SIGTERM)
         try:
-            await asyncio.wait_for(process.wait(), timeout=timeout)
+            await asyncio.wait_for(process.wait(), timeout=grace)
         except TimeoutError:
             with contextlib.suppress(ProcessLookupError):
                 process.kill()
@@ -189,11 +189,11 @@ class Supervisor:
         )
         await self._spawn(self.redis)
         url = f"redis://127.0.0.1:{port}/0"
-        await self._wait_for(lambda: _redis_ping(url), what="the private Redis", timeout=15)
+        await self._wait_for(lambda: _redis_ping(url), what="the private Redis", within=15)
         return url
 
-    async def _wait_for(self, probe: Callable[[], Awaitable[bool]], *, what: str, timeout: float) -> None:
-        deadline = time.monotonic() + timeout
+    async def _wait_for(self, probe: Callable[[], Awaitable[bool]], *, what: str, within: float) -> None:
+        deadline = time.monotonic() + within
         while time.monotonic() < deadline:
             if self.stopping.is_set():
                 return
@@ -201,7 +201,7 @@ class Supervisor:
                 if await probe():
                     return
             await asyncio.sleep(0.1)
-        raise TimeoutError(f"{what} did not become ready within {timeout:.0f}s")
+        raise TimeoutError(f"{what} did not become ready within {within:.0f}s")
 
     def _child_env(self, base: dict[str, str]) -> dict[str, str]:
         env = dict(os.environ)
@@ -274,12 +274,12 @@ class Supervisor:
         for child in self.children:
             await self._spawn(child)
 
-    async def wait_ready(self, timeout: float = 60.0) -> None:
+    async def wait_ready(self, within: float = 60.0) -> None:
         async with aiohttp.ClientSession() as session:
             for child in self.children:
                 if child.ready_url:
                     await self._wait_for(lambda url=child.ready_url: _http_ok(session, url),
-                                         what=child.name, timeout=timeout)
+                                         what=child.name, within=within)
 
     async def stop(self) -> None:
         self.stopping.set()

@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -64,19 +65,27 @@ def alive(pid: int) -> bool:
     return stat.rsplit(")", 1)[1].split()[0] != "Z"
 
 
-def wait_for_health(url: str, process: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"q2api up exited early with code {process.returncode}")
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=1) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    pytest.fail("q2api up did not become ready")
+class OutputWatcher:
+    """Collects a process's output lines in a thread, so a test can wait for one."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.lines: list[str] = []
+        self.thread = threading.Thread(target=self._read, args=(process,), daemon=True)
+        self.thread.start()
+
+    def _read(self, process: subprocess.Popen) -> None:
+        for raw in process.stdout:
+            self.lines.append(raw.decode("utf-8", "replace"))
+
+    def wait_for(self, needle: str, process: subprocess.Popen, timeout: float = 90) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if any(needle in line for line in self.lines):
+                return
+            if process.poll() is not None:
+                pytest.fail(f"q2api up exited early with code {process.returncode}:\n{''.join(self.lines)[-3000:]}")
+            time.sleep(0.1)
+        pytest.fail(f"q2api up never printed {needle!r}:\n{''.join(self.lines)[-3000:]}")
 
 
 @pytest.mark.slow
@@ -90,7 +99,8 @@ def test_up_serves_health_and_ctrl_c_leaves_nothing_behind(tmp_path):
     )
     try:
         url = f"http://127.0.0.1:{port}"
-        wait_for_health(url, process)
+        watcher = OutputWatcher(process)
+        watcher.wait_for("ready — press Ctrl-C", process)  # every child answered /readyz
         with urllib.request.urlopen(url + "/healthz", timeout=2) as response:
             assert response.status == 200
         children = descendants(process.pid)
@@ -101,7 +111,9 @@ def test_up_serves_health_and_ctrl_c_leaves_nothing_behind(tmp_path):
         assert (tmp_path / "data" / "redis").is_dir()
 
         process.send_signal(signal.SIGINT)
-        output, _ = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        watcher.thread.join(5)
+        output = "".join(watcher.lines).encode()
         assert process.returncode == 0, output.decode()
         deadline = time.monotonic() + 5
         while any(alive(pid) for pid in children) and time.monotonic() < deadline:
