@@ -49,10 +49,6 @@ def key_tpm(key_id: str, minute: int) -> str:
     return f"{PREFIX}keytpm:{key_id}:{minute}"
 
 
-def translator_key(translator_id: str) -> str:
-    """Heartbeat of one translator (expires when it stops beating)."""
-    return f"{PREFIX}translator:{translator_id}"
-
 # -- refresher: token refresh and login flows
 REFRESH_BACKOFF = PREFIX + "refresh:backoff"  # hash: account id -> consecutive transient failures
 REFRESH_REBUILD = PREFIX + "refresh:rebuild"  # string (PX): one replica rebuilds the schedule per interval
