@@ -1,6 +1,6 @@
 """Benchmark of the simulator alone: the floor under every gateway benchmark.
 
-Run: `.venv/bin/python -m bench.bench_simulator` (`--duration`, `--concurrency`, `--frames`, `--json`).
+Run: `.venv/bin/python -m bench.bench_simulator` (`--quick`, `--duration`, `--concurrency`, `--frames`, `--json`).
 Starts `python -m services.simulator` in a subprocess, creates a simulated user through the control API,
 then drives AWS-JSON GenerateAssistantResponse calls from this process (aiohttp + uvloop, keep-alive,
 `--concurrency` workers) whose prompt asks for `--frames` text frames. Reports answers per second, time
@@ -152,13 +152,16 @@ async def _drive(base: str, sim_pid: int, duration: float, concurrency: int, fra
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(prog="python -m bench.bench_simulator")
-    parser.add_argument("--duration", type=float, default=10.0)
+    parser.add_argument("--quick", action="store_true", help="a 2 s smoke run")
+    parser.add_argument("--duration", type=float, default=None, help="seconds measured (default 10, quick 2)")
     parser.add_argument("--warmup", type=float, default=1.0)
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--frames", type=int, default=20)
     parser.add_argument("--log-level", default="warning", help="the simulator's LOG_LEVEL")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON only")
     args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    if args.duration is None:
+        args.duration = 2.0 if args.quick else 10.0
 
     port = _free_port()
     env = dict(os.environ, LOG_LEVEL=args.log_level)

@@ -53,6 +53,12 @@ def configure_logging(service: str, level: str = "info", stream: Any = None) -> 
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # The JSON line carries none of the caller's file/line/function, thread or process fields, so the
+    # logging module need not look them up for every record (a stack walk and a getpid() each).
+    logging._srcfile = None
+    logging.logThreads = False
+    logging.logProcesses = False
+    logging.logMultiprocessing = False
     # aiohttp's access log is replaced by our own request line (see shared.service).
     logging.getLogger("aiohttp.access").setLevel(logging.WARNING)
     logging.Formatter.converter = time.gmtime

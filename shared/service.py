@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import gc
 import logging
+import os
 import re
 import socket
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
 import redis.asyncio as aioredis
 from aiohttp import web
@@ -32,8 +35,15 @@ REDIS = web.AppKey("redis", aioredis.Redis)
 READINESS = web.AppKey("readiness", dict)  # name -> async check that raises when not ready
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
 LISTEN = web.AppKey("listen", tuple)  # (host, port) the service was started on, when run_service started it
+# For a hop inside q2api (edge logs every client request): which answers are routine, so that their
+# access line is logged at debug instead of info. Failures and anything else stay at info.
+ROUTINE_ANSWER = web.AppKey("routine_answer", Callable[[web.StreamResponse], bool])
 
 REQUEST_ID_HEADER = "x-request-id"
+# Pending connections the kernel may queue before accept() (capped by net.core.somaxconn). aiohttp's
+# default of 128 overflows when thousands of clients (or edge's pool to a translator) connect at once:
+# the kernel then drops SYNs (a 1 s, 3 s, … retry for the client) or resets the connection.
+LISTEN_BACKLOG = 4096
 _VALID_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 
 http_requests = REGISTRY.counter("q2api_http_requests_total", "HTTP requests answered", ("service", "status"))
@@ -56,9 +66,13 @@ async def request_context(request: web.Request, handler: Callable[[web.Request],
     token = REQUEST_ID.set(request_id)
     started = time.perf_counter()
     status = 500
+    level = logging.INFO
     try:
         response = await handler(request)
         status = response.status
+        routine = request.app.get(ROUTINE_ANSWER)
+        if routine is not None and routine(response):
+            level = logging.DEBUG
         return response
     except web.HTTPException as exc:
         status = exc.status
@@ -69,8 +83,9 @@ async def request_context(request: web.Request, handler: Callable[[web.Request],
     finally:
         REQUEST_ID.reset(token)
         http_requests.inc(request.app[SERVICE_NAME], str(status))
-        if request.path not in ("/healthz", "/readyz", "/metrics"):
-            log.info(
+        if log.isEnabledFor(level) and request.path not in ("/healthz", "/readyz", "/metrics"):
+            log.log(
+                level,
                 "%s %s %s",
                 request.method,
                 request.path,
@@ -183,18 +198,46 @@ def run_service(
         log.info("%s listening on http://%s:%s", service, host, port, extra={"host": host, "port": port})
 
     app.on_startup.append(announce)
+    # Everything built so far (modules, settings, the app) lives as long as the process: keep it out
+    # of the cyclic collector's generations, so collections under load only walk request garbage.
+    gc.collect()
+    gc.freeze()
     loop = _new_event_loop()
-    web.run_app(
-        app,
-        host=host,
-        port=port,
-        shutdown_timeout=settings.shutdown_timeout,
-        access_log=None,
-        print=None,
-        handle_signals=True,
-        handler_cancellation=True,
-        loop=loop,
-    )
+    with _profiled(service):
+        web.run_app(
+            app,
+            host=host,
+            port=port,
+            shutdown_timeout=settings.shutdown_timeout,
+            backlog=LISTEN_BACKLOG,
+            access_log=None,
+            print=None,
+            handle_signals=True,
+            handler_cancellation=True,
+            loop=loop,
+        )
+
+
+PROFILE_ENV = "Q2API_PROFILE"
+
+
+@contextlib.contextmanager
+def _profiled(service: str) -> Iterator[None]:
+    """With Q2API_PROFILE=<path prefix> (a development switch, not a setting): run under cProfile and
+    write `<prefix>-<service>-<pid>.prof` at shutdown (read it with `python -m pstats`)."""
+    prefix = os.environ.get(PROFILE_ENV, "")
+    if not prefix:
+        yield
+        return
+    import cProfile
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    try:
+        yield
+    finally:
+        profiler.disable()
+        profiler.dump_stats(f"{prefix}-{service}-{os.getpid()}.prof")
 
 
 def _new_event_loop() -> asyncio.AbstractEventLoop:

@@ -3,6 +3,7 @@ failover before the first byte — plus the admin API and console forwarded to a
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import AsyncIterator
 
@@ -34,6 +35,13 @@ def create_app(settings: Settings) -> web.Application:
     return app
 
 
+def _memoised(models: ModelTable) -> ModelTable:
+    """The table's answers depend only on the settings it was built from: look each model name up once
+    (unknown names raise every time, and are not kept)."""
+    models.resolve = functools.lru_cache(maxsize=1024)(models.resolve)  # type: ignore[method-assign]
+    return models
+
+
 async def _context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     redis = app[REDIS]
@@ -48,7 +56,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[EDGE] = EdgeContext(settings=settings, pool=AccountPool(redis, policy_from_settings(settings)),
                             picker=picker, session=session)
     app[AUTH] = ClientAuthenticator(redis, settings.openai_keys)
-    app[MODELS] = ModelTable(settings.model_map, settings.context_window)
+    app[MODELS] = _memoised(ModelTable(settings.model_map, settings.context_window))
     app[ADMIN_SESSION] = session
     app[ADMIN_BASE] = settings.accounts_base_url
 

@@ -8,12 +8,14 @@ its dialect — never a stream that looks complete.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from dataclasses import dataclass
 
 import aiohttp
 import msgspec
+import yarl
 from aiohttp import web
 
 from services.edge.auth import Caller
@@ -199,10 +201,16 @@ class _Unreachable(Exception):
     pass
 
 
+@functools.lru_cache(maxsize=64)
+def _translate_url(base: str) -> yarl.URL:
+    """A translator's endpoint, parsed once (not on every request)."""
+    return yarl.URL(base + TRANSLATE_PATH)
+
+
 async def _send(request: web.Request, ctx: EdgeContext, call: ClientCall, url: str,
                 headers: dict[str, str]) -> web.StreamResponse | Verdict:
     try:
-        upstream = await ctx.session.post(url + TRANSLATE_PATH, data=call.body, headers=headers)
+        upstream = await ctx.session.post(_translate_url(url), data=call.body, headers=headers)
     except (TimeoutError, aiohttp.ClientConnectionError) as exc:
         raise _Unreachable(str(exc)) from exc
     try:
@@ -224,17 +232,30 @@ async def _send(request: web.Request, ctx: EdgeContext, call: ClientCall, url: s
         upstream.release()
 
 
+class _RelayedStream(web.StreamResponse):
+    # The status line and headers go out with the first bytes of the answer, in one send: the
+    # translator answers only once it has those bytes, so they are at most one read away.
+    _send_headers_immediately = False
+
+
 async def _relay(request: web.Request, call: ClientCall, upstream: aiohttp.ClientResponse) -> web.StreamResponse:
     headers = {"request-id": call.request_id, "content-type": upstream.headers.get("content-type", "application/json")}
     if not call.stream:
         body = await upstream.read()
         requests_total.inc(call.dialect.name, "200")
         return web.Response(body=body, headers=headers)
-    headers.update({"cache-control": "no-cache", "x-accel-buffering": "no"})
-    response = web.StreamResponse(headers=headers)
+    headers["cache-control"] = "no-cache"
+    headers["x-accel-buffering"] = "no"
+    response = _RelayedStream(headers=headers)
     await response.prepare(request)
+    content = upstream.content
     try:
-        async for chunk in upstream.content.iter_any():
+        # Each read is written as it came (bytes unchanged, flushed at once); the read that ends the
+        # translator's answer goes out together with the end of the chunked body.
+        while chunk := await content.readany():
+            if content.is_eof():
+                await response.write_eof(chunk)
+                break
             await response.write(chunk)
     except (TimeoutError, aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
         # The translator went away mid-stream: say so inside the stream.

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -13,11 +14,19 @@ import aiohttp
 from aiohttp import web
 
 from services.translator.handler import STATE, TranslatorState, translate
-from shared.internal import TRANSLATE_PATH
+from shared.internal import HEADER_VERDICT, TRANSLATE_PATH, VERDICT_OK
 from shared.models import ModelTable
 from shared.redis import translators
 from shared.redis.pool import AccountPool, policy_from_settings
-from shared.service import LISTEN, REDIS, SETTINGS, advertised_host, create_service_app, use_redis
+from shared.service import (
+    LISTEN,
+    REDIS,
+    ROUTINE_ANSWER,
+    SETTINGS,
+    advertised_host,
+    create_service_app,
+    use_redis,
+)
 from shared.settings import Settings, SettingsError
 
 log = logging.getLogger("q2api.translator")
@@ -31,7 +40,13 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_upstream_session)
     app.cleanup_ctx.append(_registration)
     app.router.add_post(TRANSLATE_PATH, translate)
+    # Edge logs every client request; here only what did not go as planned is worth an info line.
+    app[ROUTINE_ANSWER] = _answered
     return app
+
+
+def _answered(response: web.StreamResponse) -> bool:
+    return response.status == 200 and response.headers.get(HEADER_VERDICT) == VERDICT_OK
 
 
 async def _upstream_session(app: web.Application) -> AsyncIterator[None]:
@@ -39,11 +54,14 @@ async def _upstream_session(app: web.Application) -> AsyncIterator[None]:
     # One keep-alive pool per process for every upstream; per-request timeouts are set by the adapters.
     connector = aiohttp.TCPConnector(limit=0, limit_per_host=0, keepalive_timeout=30, ttl_dns_cache=300)
     session = aiohttp.ClientSession(connector=connector, auto_decompress=True, trust_env=False)
+    models = ModelTable(settings.model_map, settings.context_window)
+    # Answers depend only on the settings the table was built from: look each name up once.
+    models.resolve = functools.lru_cache(maxsize=1024)(models.resolve)  # type: ignore[method-assign]
     app[STATE] = TranslatorState(
         settings=settings,
         pool=AccountPool(app[REDIS], policy_from_settings(settings)),
         session=session,
-        models=ModelTable(settings.model_map, settings.context_window),
+        models=models,
     )
     yield
     await session.close()

@@ -80,23 +80,35 @@ class LeaseKeeper:
         self.ttl = ttl
         self.released = False
         self._heartbeat: asyncio.Task | None = None
+        self._first_beat: asyncio.TimerHandle | None = None
 
     def keep_alive(self) -> None:
-        if self.lease is not None and self._heartbeat is None:
+        # Most answers end before the first beat is due: a timer is far cheaper than a task per
+        # request, and the beating task starts only when the timer fires.
+        if self.lease is not None and self._heartbeat is None and self._first_beat is None:
+            self._first_beat = asyncio.get_running_loop().call_later(self._beat_interval(), self._start_beating)
+
+    def _beat_interval(self) -> float:
+        return max(1.0, self.ttl / 3)
+
+    def _start_beating(self) -> None:
+        if not self.released:
             self._heartbeat = asyncio.create_task(self._beat())
 
     async def _beat(self) -> None:
         assert self.lease is not None
         while True:
-            await asyncio.sleep(max(1.0, self.ttl / 3))
             with contextlib.suppress(Exception):
                 await self.pool.extend(self.lease.lease_id, self.ttl)
+            await asyncio.sleep(self._beat_interval())
 
     async def release(self, outcome: str, *, reason: str = "", retry_after: float = 0.0,
                       input_tokens: int = 0, output_tokens: int = 0) -> None:
         if self.released or self.lease is None:
             return
         self.released = True
+        if self._first_beat is not None:
+            self._first_beat.cancel()
         if self._heartbeat is not None:
             self._heartbeat.cancel()
         try:
@@ -228,10 +240,15 @@ async def _collect(dialect: TranslatorDialect, client: ClientRequest, answer: An
     return web.Response(body=body, content_type="application/json", headers={HEADER_VERDICT: VERDICT_OK})
 
 
+class _AnswerStream(web.StreamResponse):
+    # The status line and headers go out with the answer's first bytes, in one send (they follow at once).
+    _send_headers_immediately = False
+
+
 async def _stream(request: web.Request, dialect: TranslatorDialect, client: ClientRequest, answer: Answer,
                   keeper: LeaseKeeper, message_id: str, model: str, created: int) -> web.StreamResponse:
     writer = dialect.stream_writer(client, message_id=message_id, model=model, created=created)
-    response = web.StreamResponse(headers={
+    response = _AnswerStream(headers={
         HEADER_VERDICT: VERDICT_OK,
         "content-type": writer.content_type,
         "cache-control": "no-cache",
@@ -240,17 +257,26 @@ async def _stream(request: web.Request, dialect: TranslatorDialect, client: Clie
     outcome = "cancelled"
     try:
         await response.prepare(request)
-        await response.write(writer.encode(answer.first_events))
-        while (events := await answer.next_events()) is not None:
+        # Bytes go out as soon as no more are ready without waiting: events decoded from what the
+        # upstream already sent share one write (and the last ones share it with the end of the body),
+        # so a burst costs one send instead of one per read, and nothing is held back.
+        pending = writer.encode(answer.first_events)
+        while True:
+            if pending and not answer.more_ready():
+                await response.write(pending)
+                pending = b""
+            events = await answer.next_events()
+            if events is None:
+                break
             if events:
-                await response.write(writer.encode(events))
+                pending += writer.encode(events)
         failure = answer.failure
         if failure is None:
-            await response.write(writer.end())
+            pending += writer.end()
             outcome = "success"
         else:
             outcome = failure.outcome
-        await response.write_eof()
+        await response.write_eof(pending)
         return response
     except (ConnectionResetError, aiohttp.ClientConnectionResetError):
         outcome = "cancelled"  # edge (the client) went away

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import uuid
 
 import aiohttp
 import msgspec
+import yarl
 
 from services.translator.anthropic_to_q import build_q_request
 from services.translator.q_to_anthropic import QToAnthropic
@@ -37,6 +39,12 @@ _encode = msgspec.json.encode
 
 def endpoint_url(template: str, region: str) -> str:
     return template.replace("{region}", region or "us-east-1")
+
+
+@functools.lru_cache(maxsize=256)
+def _endpoint(template: str, region: str) -> yarl.URL:
+    """The parsed endpoint URL (parsed once per template and region, not per request)."""
+    return yarl.URL(endpoint_url(template, region))
 
 
 class QAnswer:
@@ -153,6 +161,11 @@ class QAnswer:
             return self._fail("upstream_error", "api_error", f"Amazon Q sent a corrupt frame ({exc}); the answer is incomplete")
         return self._after_machine(events)
 
+    def more_ready(self) -> bool:
+        # After readany() nothing is left in the reader's buffer, so only a reached end (the answer's,
+        # or the body's, which arrives with the last bytes) makes the next read immediate.
+        return self._ended or self.response.content.is_eof()
+
     async def close(self) -> None:
         self._ended = True
         if not self.response.closed:
@@ -182,7 +195,7 @@ class AmazonQ:
             "x-amzn-codewhisperer-optout": "true",
             "accept": "application/vnd.amazon.eventstream",
         }
-        url = endpoint_url(settings.amazonq_api_endpoint, lease.region)
+        url = _endpoint(settings.amazonq_api_endpoint, lease.region)
         proxy = lease.proxy_url or settings.http_proxy or None
         timeout = aiohttp.ClientTimeout(total=None, sock_connect=settings.upstream_connect_timeout,
                                         sock_read=settings.upstream_idle_timeout)

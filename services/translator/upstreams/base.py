@@ -51,6 +51,10 @@ class Answer(Protocol):
     async def next_events(self) -> list[dict] | None:
         """The next events, or None at the end. After a failure, the events include one `error` event."""
 
+    def more_ready(self) -> bool:
+        """`next_events()` would return without waiting for the upstream (its bytes, or its end, are
+        already here): the handler then sends the events so far together with the next ones."""
+
     @property
     def failure(self) -> AnswerFailure | None: ...
 

@@ -13,6 +13,10 @@ Returns  {"ok", account id, access token, region, profile arn, project, proxy ur
          {"none", reason (no_accounts|busy|cooling|no_token|pinned_missing|pinned_unavailable), retry_after s}
 Accounts are hashes at <prefix>acct:<id>; the provider's pool is the sorted set <prefix>pool:<provider>
 (members: enabled accounts not disabled/suspended/invalid; score: the operator's order).
+Cost: random and lazy look at a few accounts drawn at random (rand, then a generator seeded by it)
+and take the first usable one; only when RANDOM_TRIES draws all miss do they check every account, as
+round_robin may and least_inflight always does. So a lease costs O(log n), not O(n), while most
+accounts can serve.
 ]]
 local p = KEYS[1]
 local now = tonumber(ARGV[1])
@@ -85,6 +89,31 @@ if chosen == nil and session ~= '' then
   if sticky and usable(sticky) then chosen = sticky end
 end
 
+-- random and lazy: uniform among the usable ones. Each draw is uniform over the pool (the window, for
+-- lazy), so the first usable account drawn is uniform over the usable ones; the first draw uses rand
+-- itself, so with every account usable the choice is the one the full scan below would make.
+local RANDOM_TRIES = 8
+local draw = rand
+local seed = math.floor(rand * 2147483646) + 1
+local function next_draw()  -- MINSTD (Park-Miller): exact in Lua's doubles
+  seed = (seed * 48271) % 2147483647
+  draw = (seed - 1) / 2147483646
+end
+
+if chosen == nil then
+  local pool = p .. 'pool:' .. provider
+  local n = redis.call('ZCARD', pool)
+  if strategy == 'lazy' and n > lazy_size then n = lazy_size end
+  if n == 0 then return {'none', 'no_accounts', '0'} end
+  if strategy ~= 'round_robin' and strategy ~= 'least_inflight' then
+    for _ = 1, RANDOM_TRIES do
+      local id = redis.call('ZRANGE', pool, math.floor(draw * n), math.floor(draw * n))[1]
+      if id and usable(id) then chosen = id break end
+      next_draw()
+    end
+  end
+end
+
 if chosen == nil then
   local pool = p .. 'pool:' .. provider
   local ids
@@ -116,8 +145,8 @@ if chosen == nil then
           if best_load == nil or load < best_load then best, best_load = id, load end
         end
         chosen = best
-      else -- random (seed default) and lazy: uniform among the usable ones
-        chosen = candidates[math.floor(rand * #candidates) + 1]
+      else -- random (seed default) and lazy, when every draw missed: uniform among the usable ones
+        chosen = candidates[math.floor(draw * #candidates) + 1]
       end
     end
   end
