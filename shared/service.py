@@ -25,6 +25,7 @@ from aiohttp import web
 from shared.logs import REQUEST_ID, configure_logging
 from shared.metrics import REGISTRY
 from shared.redis.client import redis_client
+from shared.redis.lean import LeanRedis
 from shared.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("q2api.service")
@@ -32,6 +33,8 @@ log = logging.getLogger("q2api.service")
 SETTINGS = web.AppKey("settings", Settings)
 SERVICE_NAME = web.AppKey("service_name", str)
 REDIS = web.AppKey("redis", aioredis.Redis)
+# The lean pipelined client for the request path's scripts (None when REDIS_URL needs redis-py's options).
+LEAN_REDIS = web.AppKey("lean_redis", object)
 READINESS = web.AppKey("readiness", dict)  # name -> async check that raises when not ready
 REQUEST_ID_KEY = web.RequestKey("request_id", str)
 LISTEN = web.AppKey("listen", tuple)  # (host, port) the service was started on, when run_service started it
@@ -147,7 +150,11 @@ def use_redis(app: web.Application) -> None:
     async def redis_context(app: web.Application) -> AsyncIterator[None]:
         client = redis_client(app[SETTINGS], service=app[SERVICE_NAME])
         app[REDIS] = client
+        lean = LeanRedis.from_url(app[SETTINGS].redis_url, name=f"q2api-{app[SERVICE_NAME]}-lean")
+        app[LEAN_REDIS] = lean
         yield
+        if lean is not None:
+            await lean.aclose()
         await client.aclose()
 
     async def redis_ready() -> None:

@@ -94,6 +94,10 @@ def usage_event(entry_id: str, fields: dict[str, str]) -> UsageEvent:
 class ConsumerTiming:
     block_ms: int = 1000
     batch: int = 500
+    # After a batch smaller than `batch`, wait this long before reading again, so that under load
+    # each store transaction carries many events instead of one or two (usage reaches the store at
+    # most this much later).
+    linger: float = 0.1
     claim_idle: float = 60.0  # pending this long without an ack: its consumer is presumed dead
     claim_every: float = 15.0
     retry_delay: float = 1.0
@@ -134,9 +138,13 @@ class EventConsumer:
                         await self.claim_stale()
                     reply = await self.redis.xreadgroup(GROUP, self.name, {keys.EVENTS: ">"},
                                                         count=self.timing.batch, block=self.timing.block_ms)
+                    read = 0
                     for _stream, entries in reply or ():
                         if entries:
+                            read += len(entries)
                             await self.apply(entries)
+                    if 0 < read < self.timing.batch and self.timing.linger > 0:
+                        await pause(self.timing.linger)
             except asyncio.CancelledError:
                 raise
             except ResponseError as exc:

@@ -17,7 +17,7 @@ from services.edge.routes import AUTH, EDGE, MODELS, add_public_routes
 from services.edge.translators import TranslatorPicker
 from shared.models import ModelTable
 from shared.redis.pool import AccountPool, policy_from_settings
-from shared.service import READINESS, REDIS, SETTINGS, create_service_app, use_redis
+from shared.service import LEAN_REDIS, READINESS, REDIS, SETTINGS, create_service_app, use_redis
 from shared.settings import Settings, SettingsError
 
 log = logging.getLogger("q2api.edge")
@@ -53,7 +53,7 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     )
     picker = TranslatorPicker(redis)
     await picker.start()
-    app[EDGE] = EdgeContext(settings=settings, pool=AccountPool(redis, policy_from_settings(settings)),
+    app[EDGE] = EdgeContext(settings=settings, pool=AccountPool(redis, policy_from_settings(settings), lean=app[LEAN_REDIS]),
                             picker=picker, session=session)
     app[AUTH] = ClientAuthenticator(redis, settings.openai_keys)
     app[MODELS] = _memoised(ModelTable(settings.model_map, settings.context_window))

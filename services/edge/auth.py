@@ -2,6 +2,10 @@
 created in the admin API (cached in Redis by accounts) and the seed's `OPENAI_KEYS`.
 
 With neither configured the API is open (seed behaviour; accounts logs a warning at start-up).
+
+A key found in Redis is remembered for `KEY_CACHE_SECONDS`, so a busy client costs no Redis round
+trip per request; disabling, deleting or changing a key takes effect within that time. Unknown keys
+are never remembered: a key created a moment ago works at once.
 """
 
 from __future__ import annotations
@@ -18,6 +22,8 @@ from shared.redis.pool import KeyLimits
 
 ENV_KEY_ID = "env"
 OPEN_KEY_ID = ""
+KEY_CACHE_SECONDS = 1.0
+KEY_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,21 @@ class ClientAuthenticator:
         self.env_hashes = {apikeys.key_hash(k) for k in env_keys}
         self._any_keys_checked = 0.0
         self._any_keys = True
+        self._known: dict[str, tuple[float, apikeys.CachedKey]] = {}  # key hash -> (fetched at, key)
+
+    async def _lookup(self, hashed: str) -> apikeys.CachedKey | None:
+        now = time.monotonic()
+        known = self._known.get(hashed)
+        if known is not None and now - known[0] < KEY_CACHE_SECONDS:
+            return known[1]
+        cached = await apikeys.lookup_hash(self.redis, hashed)
+        if cached is None:
+            self._known.pop(hashed, None)
+            return None
+        if len(self._known) >= KEY_CACHE_SIZE:
+            self._known.clear()
+        self._known[hashed] = (now, cached)
+        return cached
 
     async def _keys_exist(self) -> bool:
         now = time.monotonic()
@@ -66,7 +87,7 @@ class ClientAuthenticator:
             hashed = apikeys.key_hash(key)
             if any(hmac.compare_digest(hashed, env) for env in self.env_hashes):
                 return Caller(ENV_KEY_ID, KeyLimits())
-            cached = await apikeys.lookup(self.redis, key)
+            cached = await self._lookup(hashed)
             if cached is not None:
                 if not cached.enabled:
                     raise AuthError(401, "This API key is disabled. Ask the gateway's operator to enable it.")

@@ -19,6 +19,7 @@ from shared.models import ModelTable
 from shared.redis import translators
 from shared.redis.pool import AccountPool, policy_from_settings
 from shared.service import (
+    LEAN_REDIS,
     LISTEN,
     REDIS,
     ROUTINE_ANSWER,
@@ -59,7 +60,7 @@ async def _upstream_session(app: web.Application) -> AsyncIterator[None]:
     models.resolve = functools.lru_cache(maxsize=1024)(models.resolve)  # type: ignore[method-assign]
     app[STATE] = TranslatorState(
         settings=settings,
-        pool=AccountPool(app[REDIS], policy_from_settings(settings)),
+        pool=AccountPool(app[REDIS], policy_from_settings(settings), lean=app[LEAN_REDIS]),
         session=session,
         models=models,
     )

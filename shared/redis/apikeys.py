@@ -86,7 +86,11 @@ async def write_key_cache(redis: aioredis.Redis, entries: dict[str, dict[str, st
 
 
 async def lookup(redis: aioredis.Redis, plaintext: str) -> CachedKey | None:
-    data = await redis.hgetall(cache_key(key_hash(plaintext)))
+    return await lookup_hash(redis, key_hash(plaintext))
+
+
+async def lookup_hash(redis: aioredis.Redis, hashed: str) -> CachedKey | None:
+    data = await redis.hgetall(cache_key(hashed))
     return CachedKey.from_hash(data) if data else None
 
 

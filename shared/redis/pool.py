@@ -13,11 +13,12 @@ import time
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
 from shared.redis import keys
+from shared.redis.lean import LeanRedis, LuaScript
 from shared.redis.scripts import script_source
 
 Strategy = Literal["random", "round_robin", "least_inflight", "lazy"]
@@ -87,13 +88,26 @@ class PoolPolicy:
 
 
 class AccountPool:
-    def __init__(self, redis: aioredis.Redis, policy: PoolPolicy | None = None) -> None:
+    """`lean`, when given, runs the per-request scripts (lease, release, extend) over the pipelined
+    client (`shared.redis.lean`); everything else goes through redis-py."""
+
+    def __init__(self, redis: aioredis.Redis, policy: PoolPolicy | None = None, *,
+                 lean: LeanRedis | None = None) -> None:
         self.redis = redis
+        self.lean = lean
         self.policy = policy or PoolPolicy()
-        self._lease = redis.register_script(script_source("lease"))
-        self._release = redis.register_script(script_source("release"))
-        self._extend = redis.register_script(script_source("extend_lease"))
+        self._lease = LuaScript(script_source("lease"))
+        self._release = LuaScript(script_source("release"))
+        self._extend = LuaScript(script_source("extend_lease"))
         self._sync = redis.register_script(script_source("sync_account"))
+        self._registered = {
+            script.sha: redis.register_script(script.source) for script in (self._lease, self._release, self._extend)
+        }
+
+    async def _run(self, script: LuaScript, args: list) -> Any:
+        if self.lean is not None:
+            return await self.lean.run_script(script, (keys.PREFIX,), args)
+        return await self._registered[script.sha](keys=[keys.PREFIX], args=args)
 
     async def lease(
         self,
@@ -110,9 +124,9 @@ class AccountPool:
     ) -> Lease | Refusal:
         policy = self.policy
         lease_id = uuid.uuid4().hex
-        reply = await self._lease(
-            keys=[keys.PREFIX],
-            args=[
+        reply = await self._run(
+            self._lease,
+            [
                 time.time() if now is None else now, provider, policy.strategy, lease_id, policy.lease_ttl,
                 random.random() if rand is None else rand, pin, session, int(policy.session_ttl),
                 policy.lazy_size, policy.token_margin, key.key_id, key.requests_per_minute,
@@ -140,9 +154,9 @@ class AccountPool:
         if outcome not in OUTCOMES:
             raise ValueError(f"unknown outcome {outcome!r}")
         policy = self.policy
-        reply = await self._release(
-            keys=[keys.PREFIX],
-            args=[
+        reply = await self._run(
+            self._release,
+            [
                 time.time() if now is None else now, lease_id, outcome, retry_after, reason[:500],
                 input_tokens, output_tokens, policy.max_error_count, policy.backoff_base, policy.backoff_max,
                 random.random() if rand is None else rand, policy.events_maxlen,
@@ -154,7 +168,7 @@ class AccountPool:
 
     async def extend(self, lease_id: str, ttl: float | None = None, *, now: float | None = None) -> bool:
         ttl = self.policy.lease_ttl if ttl is None else ttl
-        return bool(await self._extend(keys=[keys.PREFIX], args=[time.time() if now is None else now, lease_id, ttl]))
+        return bool(await self._run(self._extend, [time.time() if now is None else now, lease_id, ttl]))
 
     async def expired_leases(self, *, now: float | None = None, limit: int = 500) -> list[str]:
         return await self.redis.zrangebyscore(keys.LEASES, "-inf", time.time() if now is None else now, 0, limit)

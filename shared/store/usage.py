@@ -28,6 +28,8 @@ from .records import (
     UsageTotals,
 )
 
+# Event ids recorded per INSERT statement (well under SQLite's and PostgreSQL's parameter limits).
+_IDS_PER_INSERT = 250
 _DIMENSION_COLUMNS: dict[str, str] = {"day": "day", "key": "key_id", "account": "account_id", "model": "model"}
 _SUMS = """CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS requests,
     CAST(COALESCE(SUM(input_tokens), 0) AS BIGINT) AS input_tokens,
@@ -64,14 +66,16 @@ class UsageQueries(StoreCore):
             now = self._clock()
             fresh: set[str] = set()
             # a fixed lock order keeps two overlapping batches from deadlocking
-            for event_id in sorted({e.event_id for e in events}):
-                row = await tx.fetchrow(
-                    """INSERT INTO usage_events_applied (event_id, applied_at) VALUES ($1, $2)
-                       ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
-                    event_id, now,
+            ids = sorted({e.event_id for e in events})
+            for start in range(0, len(ids), _IDS_PER_INSERT):
+                chunk = ids[start:start + _IDS_PER_INSERT]
+                rows = await tx.fetch(
+                    f"""INSERT INTO usage_events_applied (event_id, applied_at)
+                        VALUES {", ".join(f"(${n}, $1)" for n in range(2, len(chunk) + 2))}
+                        ON CONFLICT (event_id) DO NOTHING RETURNING event_id""",
+                    now, *chunk,
                 )
-                if row is not None:
-                    fresh.add(event_id)
+                fresh.update(row["event_id"] for row in rows)
             new = [e for e in _first_of_each(events) if e.event_id in fresh]
             await _add_usage(tx, new)
             tallies = _tally_accounts(new)

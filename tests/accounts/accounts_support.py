@@ -27,7 +27,7 @@ FAST = UpkeepTiming(
     generation_check=0.05,
     reap_every=0.05,
     housekeeping_every=3600.0,
-    consumer=ConsumerTiming(block_ms=20, batch=50, claim_idle=0.3, claim_every=0.1, retry_delay=0.05),
+    consumer=ConsumerTiming(block_ms=20, batch=50, linger=0.02, claim_idle=0.3, claim_every=0.1, retry_delay=0.05),
 )
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import anthropic
 import httpx2 as httpx
 import pytest
 from stack import PIXEL, Stack
+
+from services.edge.auth import KEY_CACHE_SECONDS
 
 MODEL = "claude-sonnet-4-5-20250929"
 WEATHER_TOOL = {
@@ -261,3 +264,23 @@ def test_huge_bodies_are_refused_with_413(stack, key):
 def test_models_list_serves_both_sdks(stack, key):
     listing = anthropic.Anthropic(base_url=stack.edge_url, api_key=key).models.list()
     assert any(m.id == "claude-sonnet-4.5" for m in listing.data)
+
+
+def test_disabling_a_key_takes_effect_within_edges_key_cache_time(stack):
+    created = stack.admin("POST", "/admin/api/keys", json={"name": "short-lived"}).json()
+    client = anthropic.Anthropic(base_url=stack.edge_url, api_key=created["key"], max_retries=0)
+    ask = {"model": MODEL, "max_tokens": 10, "messages": [{"role": "user", "content": "hello"}]}
+    assert client.messages.create(**ask).content  # edge now remembers the key (KEY_CACHE_SECONDS)
+    assert stack.admin("PATCH", f"/admin/api/keys/{created['id']}", json={"enabled": False}).status_code == 200
+    deadline = time.monotonic() + KEY_CACHE_SECONDS + 2.0
+    while True:
+        try:
+            client.messages.create(**ask)
+        except anthropic.AuthenticationError as refused:
+            assert "disabled" in refused.message
+            break
+        assert time.monotonic() < deadline, "a disabled key was still served after the key cache time"
+        time.sleep(0.1)
+    assert stack.admin("PATCH", f"/admin/api/keys/{created['id']}", json={"enabled": True}).status_code == 200
+    time.sleep(KEY_CACHE_SECONDS)
+    assert client.messages.create(**ask).content

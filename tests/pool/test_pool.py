@@ -9,15 +9,28 @@ import pytest
 
 from shared.redis import keys
 from shared.redis.client import connect_redis
-from shared.redis.pool import AccountPool, KeyLimits, Lease, PoolPolicy, Refusal
+from shared.redis.lean import LeanRedis
+from shared.redis.pool import AccountPool as _AccountPool
+from shared.redis.pool import KeyLimits, Lease, PoolPolicy, Refusal
 
 NOW = 1_800_000_000.0
+_LEAN: dict[int, LeanRedis] = {}  # id(redis-py client) -> the lean client its test runs the scripts on
 
 
-@pytest.fixture
-async def redis(redis_url):
+def AccountPool(redis, policy=None):  # stands in for the class in every test below
+    """The pool under test: scripts over redis-py, or over the lean client (edge's and translator's way)."""
+    return _AccountPool(redis, policy, lean=_LEAN.get(id(redis)))
+
+
+@pytest.fixture(params=["redis-py", "lean"])
+async def redis(redis_url, request):
     client = connect_redis(redis_url)
+    if request.param == "lean":
+        _LEAN[id(client)] = LeanRedis.from_url(redis_url)
     yield client
+    lean = _LEAN.pop(id(client), None)
+    if lean is not None:
+        await lean.aclose()
     await client.aclose()
 
 
