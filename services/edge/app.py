@@ -12,6 +12,7 @@ from aiohttp import web
 
 from services.edge.admin_proxy import ADMIN_BASE, ADMIN_SESSION, add_admin_proxy
 from services.edge.auth import ClientAuthenticator
+from services.edge.internal_client import InternalClient
 from services.edge.relay import EdgeContext
 from services.edge.routes import AUTH, EDGE, MODELS, add_public_routes
 from services.edge.translators import TranslatorPicker
@@ -45,7 +46,7 @@ def _memoised(models: ModelTable) -> ModelTable:
 async def _context(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     redis = app[REDIS]
-    # Keep-alive connections to the translators; no total timeout (streams last minutes).
+    # For the admin routes forwarded to accounts (requests to translators use `InternalClient`).
     session = aiohttp.ClientSession(
         connector=aiohttp.TCPConnector(limit=0, keepalive_timeout=60),
         timeout=aiohttp.ClientTimeout(total=None, sock_connect=5),
@@ -53,8 +54,9 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     )
     picker = TranslatorPicker(redis)
     await picker.start()
+    internal = InternalClient()
     app[EDGE] = EdgeContext(settings=settings, pool=AccountPool(redis, policy_from_settings(settings), lean=app[LEAN_REDIS]),
-                            picker=picker, session=session)
+                            picker=picker, internal=internal)
     app[AUTH] = ClientAuthenticator(redis, settings.openai_keys)
     app[MODELS] = _memoised(ModelTable(settings.model_map, settings.context_window))
     app[ADMIN_SESSION] = session
@@ -67,4 +69,5 @@ async def _context(app: web.Application) -> AsyncIterator[None]:
     app[READINESS]["translators"] = translators_ready
     yield
     await picker.stop()
+    await internal.close()
     await session.close()

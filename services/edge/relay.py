@@ -13,12 +13,12 @@ import logging
 import time
 from dataclasses import dataclass
 
-import aiohttp
 import msgspec
 import yarl
 from aiohttp import web
 
 from services.edge.auth import Caller
+from services.edge.internal_client import InternalClient, InternalConnectionError, TranslatorAnswer
 from services.edge.translators import TranslatorPicker
 from shared.dialects import ClientDialect
 from shared.internal import (
@@ -50,7 +50,7 @@ class EdgeContext:
     settings: Settings
     pool: AccountPool
     picker: TranslatorPicker
-    session: aiohttp.ClientSession
+    internal: InternalClient
 
 
 @dataclass
@@ -210,8 +210,8 @@ def _translate_url(base: str) -> yarl.URL:
 async def _send(request: web.Request, ctx: EdgeContext, call: ClientCall, url: str,
                 headers: dict[str, str]) -> web.StreamResponse | Verdict:
     try:
-        upstream = await ctx.session.post(_translate_url(url), data=call.body, headers=headers)
-    except (TimeoutError, aiohttp.ClientConnectionError) as exc:
+        upstream = await ctx.internal.post(_translate_url(url), call.body, headers)
+    except InternalConnectionError as exc:
         raise _Unreachable(str(exc)) from exc
     try:
         verdict = upstream.headers.get(HEADER_VERDICT)
@@ -225,11 +225,8 @@ async def _send(request: web.Request, ctx: EdgeContext, call: ClientCall, url: s
             except msgspec.DecodeError as exc:
                 raise _Unreachable("translator sent an unreadable verdict") from exc
         return await _relay(request, call, upstream)
-    except BaseException:
-        upstream.close()  # unfinished (client gone, error): never reuse this connection
-        raise
     finally:
-        upstream.release()
+        ctx.internal.release(upstream)  # kept only if the answer was read to its end
 
 
 class _RelayedStream(web.StreamResponse):
@@ -238,7 +235,7 @@ class _RelayedStream(web.StreamResponse):
     _send_headers_immediately = False
 
 
-async def _relay(request: web.Request, call: ClientCall, upstream: aiohttp.ClientResponse) -> web.StreamResponse:
+async def _relay(request: web.Request, call: ClientCall, upstream: TranslatorAnswer) -> web.StreamResponse:
     headers = {"request-id": call.request_id, "content-type": upstream.headers.get("content-type", "application/json")}
     if not call.stream:
         body = await upstream.read()
@@ -248,16 +245,15 @@ async def _relay(request: web.Request, call: ClientCall, upstream: aiohttp.Clien
     headers["x-accel-buffering"] = "no"
     response = _RelayedStream(headers=headers)
     await response.prepare(request)
-    content = upstream.content
     try:
         # Each read is written as it came (bytes unchanged, flushed at once); the read that ends the
         # translator's answer goes out together with the end of the chunked body.
-        while chunk := await content.readany():
-            if content.is_eof():
+        while chunk := await upstream.readany():
+            if upstream.is_eof():
                 await response.write_eof(chunk)
                 break
             await response.write(chunk)
-    except (TimeoutError, aiohttp.ClientPayloadError, aiohttp.ClientConnectionError):
+    except InternalConnectionError:
         # The translator went away mid-stream: say so inside the stream.
         log.warning("translator stream broke mid-answer")
         await response.write(call.dialect.error_event(
