@@ -11,7 +11,6 @@ import contextlib
 import hmac
 import logging
 import time
-import uuid
 from dataclasses import dataclass
 
 import aiohttp
@@ -22,6 +21,7 @@ from services.translator.dialects import DIALECTS, ClientRequest, TranslatorDial
 from services.translator.errors import ConversionError
 from services.translator.request_tokens import count_request_tokens
 from services.translator.upstreams import UPSTREAMS, Answer, UpstreamCall
+from shared.ids import random_hex
 from shared.internal import (
     HEADER_DIALECT,
     HEADER_LEASE,
@@ -187,7 +187,7 @@ async def _serve(request: web.Request, state: TranslatorState, dialect: Translat
         await keeper.release("bad_request", reason="no adapter")
         return _client_error(dialect, 400, f"provider {keeper.lease.provider!r} is not supported by this translator", request_id)
 
-    message_id = "msg_" + uuid.uuid4().hex[:24]
+    message_id = "msg_" + random_hex(24)
     call = UpstreamCall(request=client.anthropic, route=route, lease=keeper.lease, request_id=request_id,
                         message_id=message_id, input_tokens=input_tokens, session=state.session, settings=settings)
     started = time.perf_counter()

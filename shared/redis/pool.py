@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import random
 import time
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import redis.asyncio as aioredis
 
+from shared.ids import random_hex
 from shared.redis import keys
 from shared.redis.lean import LeanRedis, LuaScript
 from shared.redis.scripts import script_source
@@ -123,7 +123,7 @@ class AccountPool:
         rand: float | None = None,
     ) -> Lease | Refusal:
         policy = self.policy
-        lease_id = uuid.uuid4().hex
+        lease_id = random_hex()
         reply = await self._run(
             self._lease,
             [

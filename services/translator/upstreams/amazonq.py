@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import functools
 import logging
-import uuid
 
 import aiohttp
 import msgspec
@@ -22,6 +21,7 @@ from services.translator.anthropic_to_q import build_q_request
 from services.translator.q_to_anthropic import QToAnthropic
 from services.translator.upstreams.amazonq_errors import classify_q_refusal, outcome_of_failure
 from services.translator.upstreams.base import AnswerFailure, UpstreamCall, register_upstream
+from shared.ids import random_uuid
 from shared.internal import Verdict
 from shared.wire.eventstream import EventStreamError
 from shared.wire.qevents import QEventDecoder
@@ -179,7 +179,7 @@ class AmazonQ:
         settings = call.settings
         lease = call.lease
         conversion = build_q_request(
-            call.request, call.route, conversation_id=str(uuid.uuid4()),
+            call.request, call.route, conversation_id=random_uuid(),
             profile_arn=lease.profile_arn or None, origin=settings.amazonq_origin,
         )
         if conversion.repairs:
@@ -190,7 +190,7 @@ class AmazonQ:
             "authorization": f"Bearer {lease.access_token}",
             "user-agent": USER_AGENT,
             "x-amz-user-agent": X_AMZ_USER_AGENT,
-            "amz-sdk-invocation-id": str(uuid.uuid4()),
+            "amz-sdk-invocation-id": random_uuid(),
             "amz-sdk-request": "attempt=1; max=1",
             "x-amzn-codewhisperer-optout": "true",
             "accept": "application/vnd.amazon.eventstream",
