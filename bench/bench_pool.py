@@ -5,7 +5,8 @@ redis-server, fills the Amazon Q pool with N usable accounts (high max_concurren
 process keeps `--concurrency` lease → release cycles going for `--duration` seconds per pool size.
 Reports cycles per second and, from Redis's own `INFO commandstats`, the server time per script call
 (µs per EVALSHA: a lease and a release are one call each), plus the redis-server CPU per cycle and
-this process's CPU per cycle (what the redis-py client, as the services use it, costs the caller).
+this process's CPU per cycle (what the client costs the caller), once with the scripts sent by redis-py
+and once by the lean pipelined client edge and the translators use (`shared/redis/lean.py`).
 The lease script looks at every account of the pool for the random strategy (ZRANGE + HMGET each), so
 its cost grows with the pool; this is the figure to watch.
 """
@@ -44,15 +45,17 @@ async def _script_usec(redis) -> tuple[int, int]:
 
 
 async def _measure(url: str, redis_pid: int, accounts: int, concurrency: int, duration: float,
-                   strategy: str) -> dict[str, Any]:
+                   strategy: str, client: str) -> dict[str, Any]:
     from shared.redis import keys
     from shared.redis.client import connect_redis
+    from shared.redis.lean import LeanRedis
     from shared.redis.pool import AccountPool, KeyLimits, PoolPolicy
 
     redis = connect_redis(url)
+    lean = LeanRedis.from_url(url) if client == "lean" else None
     try:
         await redis.flushall()
-        pool = AccountPool(redis, PoolPolicy(strategy=strategy, events_maxlen=10_000))
+        pool = AccountPool(redis, PoolPolicy(strategy=strategy, events_maxlen=10_000), lean=lean)
         await _fill(pool, accounts)
         limits = KeyLimits("bench-key")
         cycles = 0
@@ -86,15 +89,18 @@ async def _measure(url: str, redis_pid: int, accounts: int, concurrency: int, du
         return {
             "accounts": accounts,
             "strategy": strategy,
+            "client": client,
             "cycles_per_s": round(cycles / wall, 1),
             "lease_usec_per_call": round(lease_usec / max(1, lease_calls), 1),
             "release_usec_per_call": round(release_usec / max(1, release_calls), 1),
             "redis_cpu_us_per_cycle": round(1e6 * cpu / max(1, cycles), 1),
             "redis_cpu_percent": round(100 * cpu / wall, 1),
-            # the caller's side (redis-py, as the services use it): two script calls per cycle
+            # the caller's side: two script calls per cycle
             "client_cpu_us_per_cycle": round(1e6 * own / max(1, cycles), 1),
         }
     finally:
+        if lean is not None:
+            await lean.aclose()
         await redis.aclose()
 
 
@@ -105,6 +111,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--concurrency", type=int, default=32)
     parser.add_argument("--duration", type=float, default=None, help="seconds per pool size (default 3, quick 1)")
     parser.add_argument("--strategy", default="random")
+    parser.add_argument("--clients", nargs="+", default=["redis-py", "lean"], choices=["redis-py", "lean"])
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args(sys.argv[1:] if argv is None else argv)
     duration = args.duration if args.duration is not None else (1.0 if args.quick else 3.0)
@@ -123,14 +130,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     try:
         with runner:
             for accounts in args.accounts:
-                rows.append(runner.run(_measure(server.url, server.process.pid, accounts, args.concurrency,
-                                                duration, args.strategy)))
+                for client in args.clients:
+                    rows.append(runner.run(_measure(server.url, server.process.pid, accounts, args.concurrency,
+                                                    duration, args.strategy, client)))
     finally:
         server.stop()
-    print(f"{'accounts':>8} {'strategy':>9} {'cycles/s':>9} {'lease µs':>9} {'release µs':>10} {'redis µs/cycle':>14} "
+    print(f"{'accounts':>8} {'strategy':>9} {'client':>8} {'cycles/s':>9} {'lease µs':>9} {'release µs':>10} {'redis µs/cycle':>14} "
           f"{'client µs/cycle':>15}")
     for r in rows:
-        print(f"{r['accounts']:>8} {r['strategy']:>9} {r['cycles_per_s']:>9} {r['lease_usec_per_call']:>9} "
+        print(f"{r['accounts']:>8} {r['strategy']:>9} {r['client']:>8} {r['cycles_per_s']:>9} {r['lease_usec_per_call']:>9} "
               f"{r['release_usec_per_call']:>10} {r['redis_cpu_us_per_cycle']:>14} {r['client_cpu_us_per_cycle']:>15}")
     figures = {"concurrency": args.concurrency, "seconds_per_size": duration, "pool_sizes": rows}
     if args.json:
