@@ -7,8 +7,8 @@ Reports cycles per second and, from Redis's own `INFO commandstats`, the server 
 (µs per EVALSHA: a lease and a release are one call each), plus the redis-server CPU per cycle and
 this process's CPU per cycle (what the client costs the caller), once with the scripts sent by redis-py
 and once by the lean pipelined client edge and the translators use (`shared/redis/lean.py`).
-The lease script looks at every account of the pool for the random strategy (ZRANGE + HMGET each), so
-its cost grows with the pool; this is the figure to watch.
+The random lease draws accounts at random and takes the first usable one (O(log n)); a growing
+"lease µs" with the pool size is the figure to watch.
 """
 
 from __future__ import annotations
