@@ -143,7 +143,7 @@ class EventConsumer:
                         if entries:
                             read += len(entries)
                             await self.apply(entries)
-                    if 0 < read < self.timing.batch and self.timing.linger > 0:
+                    if 0 < read < self.timing.batch:
                         await pause(self.timing.linger)
             except asyncio.CancelledError:
                 raise

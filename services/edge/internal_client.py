@@ -24,8 +24,7 @@ import yarl
 CONNECT_TIMEOUT = 5.0
 IDLE_SECONDS = 30.0  # aiohttp servers close idle keep-alive connections after 75 s
 MAX_IDLE_PER_HOST = 4096
-HIGH_WATER = 256 * 1024  # bytes buffered before reading from the translator pauses
-LOW_WATER = 64 * 1024
+HIGH_WATER = 256 * 1024  # bytes buffered before reading from the translator pauses (resumes once handed out)
 
 
 class InternalConnectionError(ConnectionError):

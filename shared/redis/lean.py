@@ -49,7 +49,7 @@ class LuaScript:
 
 
 class _ErrorReply:
-    """What hiredis builds for an error reply; turned into redis-py's exception by `_settle`."""
+    """What hiredis builds for an error reply; turned into redis-py's exception by `_as_exception`."""
 
     __slots__ = ("message",)
 

@@ -140,7 +140,7 @@ async def test_a_kept_connection_the_translator_closed_is_replaced_without_losin
     assert translator.requests[-1][1] == b'{"again": true}'
 
 
-async def test_a_slow_reader_pauses_the_translator_instead_of_buffering_everything(translator, client, monkeypatch):
+async def test_a_slow_reader_pauses_the_translator_instead_of_buffering_everything(translator, client):
     answer = await client.post(translator.url / "big", b"{}", {})
     await asyncio.sleep(0.2)
     assert answer._paused and answer._buffered <= internal_client.HIGH_WATER + 65536 * 2
